@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.c - the Handshake connection engine: SPEC section 1 in code.
+ *
+ * One hs_conn per connection attempt; tcp.stream indexes the current one.
+ * Each segment is classified by its flags, then handled in a fixed order
+ * (its acknowledgment first, then its FIN) so that a packet doing two steps
+ * (FIN+ACK(Y,X+1)) gets both, in order.  Storage is chunked arrays: no
+ * allocation per packet beyond amortised growth, and pointers stay valid.
+ */
+#include "engine.h"
+#include "labels.h"
+#include "zeek.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONN_CHUNK   1024u
+#define FRAME_CHUNK  4096u
+/* tcp.stream is dense (0, 1, 2, ...): anything past this is not a stream
+ * number Wireshark could have produced, and would cost memory to index. */
+#define HS_MAX_STREAMS (UINT32_C(1) << 27)
+
+struct hs_engine {
+    uint32_t   *stream_conn;    /* tcp.stream -> current conn id (0: none) */
+    uint32_t    n_streams;
+    hs_conn   **conns;          /* chunks of CONN_CHUNK */
+    uint32_t    n_conn_chunks, n_conns;
+    hs_result **frames;         /* chunks of FRAME_CHUNK, by frame number */
+    uint32_t    n_frame_chunks;
+    size_t      bytes;
+};
+
+/* ---- storage ---------------------------------------------------------- */
+
+static bool grow(void **arr, uint32_t *n, uint32_t need, size_t elem, size_t *bytes)
+{
+    if (need <= *n)
+        return true;
+    uint32_t cap = *n ? *n : 16;
+    while (cap < need)
+        cap = cap > UINT32_MAX / 2 ? need : cap * 2;
+    void *p = realloc(*arr, (size_t)cap * elem);
+    if (!p)
+        return false;
+    memset((char *)p + (size_t)*n * elem, 0, (size_t)(cap - *n) * elem);
+    *bytes += (size_t)(cap - *n) * elem;
+    *arr = p;
+    *n = cap;
+    return true;
+}
+
+static hs_result *frame_slot(hs_engine *eng, uint32_t frame)
+{
+    uint32_t chunk = frame / FRAME_CHUNK;
+    if (!grow((void **)&eng->frames, &eng->n_frame_chunks, chunk + 1,
+              sizeof *eng->frames, &eng->bytes))
+        return NULL;
+    if (!eng->frames[chunk]) {
+        eng->frames[chunk] = calloc(FRAME_CHUNK, sizeof(hs_result));
+        if (!eng->frames[chunk])
+            return NULL;
+        eng->bytes += FRAME_CHUNK * sizeof(hs_result);
+    }
+    return &eng->frames[chunk][frame % FRAME_CHUNK];
+}
+
+static hs_conn *conn_new(hs_engine *eng)
+{
+    uint32_t idx = eng->n_conns, chunk = idx / CONN_CHUNK;
+    if (idx == UINT32_MAX - 1)
+        return NULL;
+    if (!grow((void **)&eng->conns, &eng->n_conn_chunks, chunk + 1,
+              sizeof *eng->conns, &eng->bytes))
+        return NULL;
+    if (!eng->conns[chunk]) {
+        eng->conns[chunk] = calloc(CONN_CHUNK, sizeof(hs_conn));
+        if (!eng->conns[chunk])
+            return NULL;
+        eng->bytes += CONN_CHUNK * sizeof(hs_conn);
+    }
+    hs_conn *c = &eng->conns[chunk][idx % CONN_CHUNK];
+    eng->n_conns++;
+    c->id = eng->n_conns;
+    c->closer = HS_ROLE_NONE;
+    return c;
+}
+
+hs_engine *hs_engine_new(void)
+{
+    hs_engine *eng = calloc(1, sizeof *eng);
+    if (eng)
+        eng->bytes = sizeof *eng;
+    return eng;
+}
+
+void hs_engine_free(hs_engine *eng)
+{
+    if (!eng)
+        return;
+    for (uint32_t i = 0; i < eng->n_conn_chunks; i++)
+        free(eng->conns[i]);
+    for (uint32_t i = 0; i < eng->n_frame_chunks; i++)
+        free(eng->frames[i]);
+    free(eng->conns);
+    free(eng->frames);
+    free(eng->stream_conn);
+    free(eng);
+}
+
+const hs_result *hs_engine_result(const hs_engine *eng, uint32_t frame)
+{
+    uint32_t chunk = frame / FRAME_CHUNK;
+    if (!eng || chunk >= eng->n_frame_chunks || !eng->frames[chunk])
+        return NULL;
+    const hs_result *r = &eng->frames[chunk][frame % FRAME_CHUNK];
+    return (r->flags & HS_RES_DONE) ? r : NULL;
+}
+
+const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id)
+{
+    if (!eng || id == 0 || id > eng->n_conns)
+        return NULL;
+    return &eng->conns[(id - 1) / CONN_CHUNK][(id - 1) % CONN_CHUNK];
+}
+
+uint32_t hs_engine_conn_count(const hs_engine *eng) { return eng ? eng->n_conns : 0; }
+size_t   hs_engine_bytes(const hs_engine *eng)      { return eng ? eng->bytes : 0; }
+
+/* ---- classification ---------------------------------------------------- */
+
+typedef enum seg_kind {
+    KIND_PLAIN,   /* ACK and/or data, no SYN/FIN/RST */
+    KIND_SYN, KIND_SYNACK, KIND_FIN, KIND_RST,
+    KIND_SYN_FIN, KIND_SYN_RST, KIND_NULL, KIND_XMAS
+} seg_kind;
+
+static seg_kind classify(uint16_t f)
+{
+    if ((f & (HS_TH_SYN | HS_TH_FIN)) == (HS_TH_SYN | HS_TH_FIN)) return KIND_SYN_FIN;
+    if ((f & (HS_TH_SYN | HS_TH_RST)) == (HS_TH_SYN | HS_TH_RST)) return KIND_SYN_RST;
+    if (!(f & 0x3f))                                              return KIND_NULL;
+    if ((f & (HS_TH_FIN | HS_TH_PSH | HS_TH_URG | HS_TH_ACK)) ==
+        (HS_TH_FIN | HS_TH_PSH | HS_TH_URG))                      return KIND_XMAS;
+    if (f & HS_TH_RST)                                            return KIND_RST;
+    if (f & HS_TH_SYN) return (f & HS_TH_ACK) ? KIND_SYNACK : KIND_SYN;
+    if (f & HS_TH_FIN)                                            return KIND_FIN;
+    return KIND_PLAIN;
+}
+
+static const hs_label bad_label[] = {
+    [KIND_SYN_FIN] = HS_LBL_SYN_FIN, [KIND_SYN_RST] = HS_LBL_SYN_RST,
+    [KIND_NULL] = HS_LBL_NULL, [KIND_XMAS] = HS_LBL_XMAS,
+};
+
+/* ---- per-segment context --------------------------------------------- */
+
+typedef struct ctx {
+    hs_conn          *c;
+    const hs_segment *seg;
+    hs_result        *res;
+    int               role;     /* sender's role */
+    hs_side          *me, *peer;
+} ctx;
+
+static bool has(const ctx *x, uint8_t what) { return (x->seg->have & what) == what; }
+static bool acks(const ctx *x)  { return (x->seg->flags & HS_TH_ACK) && has(x, HS_HAVE_ACK); }
+
+static void flag_anomaly(ctx *x, enum hs_anomaly a) { x->res->anomalies |= HS_AN_BIT(a); }
+
+static void add_step(ctx *x, enum hs_step s, uint32_t answers)
+{
+    hs_conn *c = x->c;
+    if (!x->res->step[0])
+        x->res->step[0] = (uint8_t)s;
+    else if (!x->res->step[1])
+        x->res->step[1] = (uint8_t)s;
+    if (!c->step_frame[s])
+        c->step_frame[s] = x->seg->frame;
+    if (answers && !x->res->answers)
+        x->res->answers = answers;
+}
+
+/* Record whether the numbers the step names check out.  A packet doing two
+ * steps is valid only if both are. */
+static void check(ctx *x, bool checked, bool valid)
+{
+    hs_result *r = x->res;
+    if (!checked)
+        return;
+    if (!(r->flags & HS_RES_CHECKED))
+        r->flags |= HS_RES_CHECKED | (valid ? HS_RES_VALID : 0);
+    else if (!valid)
+        r->flags &= (uint8_t)~HS_RES_VALID;
+}
+
+/* The initiator's acceptable seq/ack after its SYN: x+1, or x+1+len when the
+ * SYN carried data (TFO) that the responder accepted. */
+static bool acks_syn(const hs_side *s, uint32_t ack)
+{
+    return ack == s->isn + 1 || (s->syn_len && ack == s->isn + 1 + s->syn_len);
+}
+
+/* ---- new attempts -------------------------------------------------------- */
+
+static bool conn_over(const hs_conn *c)
+{
+    return (c->flags & (HS_CONN_RESET | HS_CONN_REFUSED)) ||
+           ((c->side[0].flags & HS_SIDE_FIN) && (c->side[1].flags & HS_SIDE_FIN));
+}
+
+/* Does a pure SYN continue attempt c (retransmission, crossing SYN)? */
+static bool syn_continues(const hs_conn *c, const hs_segment *s)
+{
+    int role = s->dir == c->init_dir ? HS_INITIATOR : HS_RESPONDER;
+    const hs_side *me = &c->side[role];
+    if (conn_over(c) || (c->flags & (HS_CONN_MIDSTREAM | HS_CONN_FLIPPED)))
+        return false;
+    if (role == HS_INITIATOR)
+        return (me->flags & HS_SIDE_ISN) && me->isn == s->seq;
+    /* Simultaneous open: the responder's own SYN (or its retransmission)
+     * before the handshake is done and before it answered with SYN+ACK. */
+    return !(c->flags & HS_CONN_ESTABLISHED) && !(me->flags & HS_SIDE_SYNACK) &&
+           (!(me->flags & HS_SIDE_SYN) || me->isn == s->seq);
+}
+
+static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *prev,
+                              const hs_segment *s, seg_kind kind, hs_result *res)
+{
+    hs_conn *c = conn_new(eng);
+    if (!c)
+        return NULL;
+    c->stream = stream;
+    c->attempt = prev ? prev->attempt + 1 : 1;
+    c->init_dir = s->dir;
+    c->first_frame = s->frame;
+    c->first_ns = s->time_ns;
+    c->side[HS_RESPONDER].kstate = HS_K_LISTEN;
+    if (kind == KIND_SYNACK) {
+        /* The capture begins with the answer: the sender is the responder. */
+        c->init_dir = (uint8_t)!s->dir;
+        c->flags |= HS_CONN_FLIPPED;
+        c->side[HS_INITIATOR].flags |= HS_SIDE_SYN;   /* sent, not seen */
+    } else if (kind == KIND_PLAIN || kind == KIND_FIN || kind == KIND_RST) {
+        c->flags |= HS_CONN_MIDSTREAM | HS_CONN_ESTABLISHED;
+        res->anomalies |= HS_AN_BIT(HS_AN_NO_HANDSHAKE);
+    } else if (kind != KIND_SYN) {
+        c->flags |= HS_CONN_MIDSTREAM;   /* a lone impossible-flags probe */
+    }
+    if (prev && kind == KIND_SYN) {
+        /* The same ISN again from the same side after a refusal is the
+         * client retrying; anything else reuses the 4-tuple. */
+        const hs_side *pi = &prev->side[HS_INITIATOR];
+        bool retry = prev->init_dir == s->dir && (pi->flags & HS_SIDE_ISN) &&
+                     pi->isn == s->seq && !(prev->flags & HS_CONN_ESTABLISHED);
+        res->anomalies |= HS_AN_BIT(retry ? HS_AN_SYN_RETRANS : HS_AN_PORT_REUSE);
+        if (retry)
+            res->flags |= HS_RES_RETRANS;
+    }
+    eng->stream_conn[stream] = c->id;
+    res->flags |= HS_RES_NEW;
+    return c;
+}
+
+/* ---- handlers ----------------------------------------------------------- */
+
+static void on_syn(ctx *x)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    bool fresh = x->res->flags & HS_RES_NEW;
+    hs_side *me = x->me;
+
+    if (x->role == HS_RESPONDER) {        /* SYN crossing SYN */
+        bool again = me->flags & HS_SIDE_SYN;
+        me->flags |= HS_SIDE_SYN | HS_SIDE_ISN;
+        me->isn = s->seq;
+        me->syn_len = s->len;
+        c->flags |= HS_CONN_SIM_OPEN;
+        x->res->label = HS_LBL_SYN_CROSS;
+        x->res->answers = c->step_frame[HS_STEP_SYN];
+        flag_anomaly(x, again ? HS_AN_SYN_RETRANS : HS_AN_SIM_OPEN);
+        if (again)
+            x->res->flags |= HS_RES_RETRANS;
+        return;
+    }
+    if (fresh) {
+        me->flags |= HS_SIDE_SYN | HS_SIDE_ISN;
+        me->isn = s->seq;
+        me->syn_len = s->len;
+        if (!(x->res->flags & HS_RES_RETRANS))
+            c->step_ns[HS_STEP_SYN] = s->time_ns;
+    } else {
+        x->res->flags |= HS_RES_RETRANS;
+        flag_anomaly(x, HS_AN_SYN_RETRANS);
+    }
+    if (x->res->flags & HS_RES_RETRANS) {
+        c->flags |= HS_CONN_SYN_RETX;
+        me->flags |= HS_SIDE_SYN_RETX;
+    }
+    if (s->len)
+        flag_anomaly(x, HS_AN_SYN_DATA);
+    add_step(x, HS_STEP_SYN, 0);
+    check(x, true, true);
+}
+
+static void on_synack(ctx *x)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    hs_side *me = x->me, *peer = x->peer;
+    uint32_t syn_frame = c->step_frame[HS_STEP_SYN];
+
+    if (x->role == HS_INITIATOR) {
+        if (!(c->flags & HS_CONN_SIM_OPEN)) {
+            flag_anomaly(x, HS_AN_SYNACK_WRONG_DIR);
+            return;
+        }
+        /* Simultaneous open: the initiator answers the crossing SYN. */
+        me->flags |= HS_SIDE_SYNACK;
+        x->res->label = HS_LBL_SYNACK_CROSS;
+        check(x, acks(x) && (peer->flags & HS_SIDE_ISN), acks(x) && acks_syn(peer, s->ack));
+        if (peer->flags & HS_SIDE_SYNACK)
+            c->flags |= HS_CONN_ESTABLISHED;
+        return;
+    }
+    if (x->res->flags & HS_RES_NEW) {    /* capture starts with the SYN+ACK */
+        peer->flags |= HS_SIDE_ISN | HS_SIDE_ISN_GUESS;
+        peer->isn = s->ack - 1;
+        flag_anomaly(x, HS_AN_SYN_MISSING);
+    }
+    if (!(me->flags & HS_SIDE_SYNACK)) {
+        me->flags |= HS_SIDE_SYN | HS_SIDE_SYNACK | HS_SIDE_ISN;
+        me->isn = s->seq;
+        me->syn_len = s->len;
+    } else if (me->isn == s->seq) {
+        x->res->flags |= HS_RES_RETRANS;
+        c->flags |= HS_CONN_SYNACK_RETX;
+        me->flags |= HS_SIDE_SYN_RETX;
+        flag_anomaly(x, HS_AN_SYNACK_RETRANS);
+    } else {
+        flag_anomaly(x, HS_AN_SYNACK_BAD_SEQ);
+        add_step(x, HS_STEP_SYNACK, syn_frame);
+        check(x, true, false);
+        return;
+    }
+    add_step(x, HS_STEP_SYNACK, syn_frame);
+    bool checkable = acks(x) && (peer->flags & HS_SIDE_ISN) && !(peer->flags & HS_SIDE_ISN_GUESS);
+    bool valid = acks(x) && acks_syn(peer, s->ack);
+    check(x, checkable, valid);
+    if (checkable && !valid)
+        flag_anomaly(x, HS_AN_SYNACK_BAD_ACK);
+    if (checkable && valid && !(x->res->flags & HS_RES_RETRANS))
+        c->step_ns[HS_STEP_SYNACK] = s->time_ns;
+    if ((c->flags & HS_CONN_SIM_OPEN) && (peer->flags & HS_SIDE_SYNACK))
+        c->flags |= HS_CONN_ESTABLISHED;
+}
+
+/* Step 3: the initiator's first segment after the responder's SYN+ACK. */
+static void handshake_ack(ctx *x)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    if (x->role != HS_INITIATOR || (c->flags & (HS_CONN_ESTABLISHED | HS_CONN_SIM_OPEN)) ||
+        !(x->peer->flags & HS_SIDE_SYNACK) || c->step_frame[HS_STEP_ACK] || !acks(x))
+        return;
+    const hs_side *me = x->me, *peer = x->peer;
+    bool checkable = !(peer->flags & HS_SIDE_ISN_GUESS);
+    bool seq_ok = !(me->flags & HS_SIDE_ISN) || (me->flags & HS_SIDE_ISN_GUESS) ||
+                  !has(x, HS_HAVE_SEQ) || acks_syn(me, s->seq);
+    bool valid = s->ack == peer->isn + 1 && seq_ok;
+    add_step(x, HS_STEP_ACK, c->step_frame[HS_STEP_SYNACK]);
+    check(x, checkable, valid);
+    if (checkable && !valid) {
+        flag_anomaly(x, HS_AN_ACK_BAD);
+        return;
+    }
+    c->flags |= HS_CONN_ESTABLISHED;
+    if (checkable && !(c->flags & HS_CONN_SYNACK_RETX))
+        c->step_ns[HS_STEP_ACK] = s->time_ns;
+}
+
+/* Steps 5 and 7: the acknowledgment of the peer's FIN. */
+static void fin_ack(ctx *x)
+{
+    hs_side *peer = x->peer;
+    if (!acks(x) || !(peer->flags & HS_SIDE_FIN) || (peer->flags & HS_SIDE_FIN_ACKED))
+        return;
+    if (hs_seq_lt(x->seg->ack, peer->fin_seq + 1))
+        return;                      /* acknowledges data before the FIN */
+    peer->flags |= HS_SIDE_FIN_ACKED;
+    int peer_role = !x->role;
+    enum hs_step step = peer_role == x->c->closer ? HS_STEP_ACK1 : HS_STEP_ACK2;
+    enum hs_step fin = step == HS_STEP_ACK1 ? HS_STEP_FIN1 : HS_STEP_FIN2;
+    add_step(x, step, x->c->step_frame[fin]);
+    check(x, true, x->seg->ack == peer->fin_seq + 1);
+}
+
+static void on_fin(ctx *x)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    hs_side *me = x->me;
+    uint32_t fin_seq = s->seq + s->len;
+
+    if (!(me->flags & HS_SIDE_FIN)) {
+        me->flags |= HS_SIDE_FIN;
+        me->fin_seq = fin_seq;
+        if (c->closer == HS_ROLE_NONE) {
+            c->closer = (uint8_t)x->role;
+            add_step(x, HS_STEP_FIN1, 0);
+        } else {
+            const hs_side *closer = &c->side[c->closer];
+            if (!(closer->flags & HS_SIDE_FIN_ACKED)) {   /* FIN crossing FIN */
+                c->flags |= HS_CONN_SIM_CLOSE;
+                flag_anomaly(x, HS_AN_SIM_CLOSE);
+            }
+            add_step(x, HS_STEP_FIN2, c->step_frame[HS_STEP_FIN1]);
+        }
+        check(x, has(x, HS_HAVE_SEQ | HS_HAVE_LEN), true);
+        return;
+    }
+    enum hs_step step = x->role == c->closer ? HS_STEP_FIN1 : HS_STEP_FIN2;
+    add_step(x, step, step == HS_STEP_FIN2 ? c->step_frame[HS_STEP_FIN1] : 0);
+    x->res->flags |= HS_RES_RETRANS;
+    flag_anomaly(x, HS_AN_FIN_RETRANS);
+    check(x, true, fin_seq == me->fin_seq);
+}
+
+static void on_rst(ctx *x)
+{
+    hs_conn *c = x->c;
+    hs_label label;
+    bool first = !(c->flags & HS_CONN_RESET);
+    const hs_side *init = &c->side[HS_INITIATOR], *resp = &c->side[HS_RESPONDER];
+
+    if (x->role == HS_RESPONDER && (init->flags & HS_SIDE_SYN) && !(resp->flags & HS_SIDE_SYN) &&
+        !(c->flags & (HS_CONN_ESTABLISHED | HS_CONN_FLIPPED))) {
+        label = HS_LBL_RST_REFUSED;
+        c->flags |= HS_CONN_REFUSED;
+        x->res->answers = c->last_frame;
+        flag_anomaly(x, HS_AN_REFUSED);
+        /* A refusal acknowledges the SYN (RST+ACK) or carries seq x+1. */
+        check(x, (init->flags & HS_SIDE_ISN) != 0,
+              acks(x) ? acks_syn(init, x->seg->ack) : acks_syn(init, x->seg->seq));
+    } else if (!(c->flags & HS_CONN_ESTABLISHED)) {
+        label = HS_LBL_RST_HANDSHAKE;
+    } else if (x->res->flags & HS_RES_NEW) {
+        label = HS_LBL_RST;              /* a lone RST: answer to something unseen */
+    } else if (conn_over(c)) {
+        label = (init->flags & HS_SIDE_FIN) && (resp->flags & HS_SIDE_FIN) && first
+                    ? HS_LBL_RST_CLOSED : HS_LBL_RST;
+    } else {
+        label = HS_LBL_RST_ABORT;
+        flag_anomaly(x, HS_AN_RST_ABORT);
+    }
+    x->me->flags |= HS_SIDE_RST;
+    c->flags |= HS_CONN_RESET;
+    x->res->label = (uint8_t)label;
+}
+
+/* New payload beyond the sender's own FIN. */
+static void data_after_fin(ctx *x, bool fin_before)
+{
+    const hs_segment *s = x->seg;
+    if (fin_before && s->len && has(x, HS_HAVE_SEQ | HS_HAVE_LEN) &&
+        hs_seq_gt(s->seq + s->len, x->me->fin_seq))
+        flag_anomaly(x, HS_AN_DATA_AFTER_FIN);
+}
+
+/* ---- kernel-style states -------------------------------------------------- */
+
+/* After any FIN: by (my FIN sent, my FIN acked, peer FIN sent, peer FIN
+ * acked) for the active closer (first FIN, or both in a simultaneous close)
+ * and for the passive one.  Impossible rows keep the most plausible state. */
+static const uint8_t close_state[2][16] = {
+    /* active */
+    { HS_K_ESTABLISHED, HS_K_ESTABLISHED, HS_K_CLOSE_WAIT, HS_K_CLOSE_WAIT,
+      HS_K_FIN_WAIT2,   HS_K_FIN_WAIT2,   HS_K_TIME_WAIT,  HS_K_TIME_WAIT,
+      HS_K_FIN_WAIT1,   HS_K_FIN_WAIT1,   HS_K_CLOSING,    HS_K_CLOSING,
+      HS_K_FIN_WAIT2,   HS_K_FIN_WAIT2,   HS_K_TIME_WAIT,  HS_K_TIME_WAIT },
+    /* passive */
+    { HS_K_ESTABLISHED, HS_K_ESTABLISHED, HS_K_CLOSE_WAIT, HS_K_CLOSE_WAIT,
+      HS_K_FIN_WAIT2,   HS_K_FIN_WAIT2,   HS_K_CLOSED,     HS_K_CLOSED,
+      HS_K_FIN_WAIT1,   HS_K_FIN_WAIT1,   HS_K_LAST_ACK,   HS_K_LAST_ACK,
+      HS_K_FIN_WAIT2,   HS_K_FIN_WAIT2,   HS_K_CLOSED,     HS_K_CLOSED },
+};
+
+static hs_kstate open_state(const hs_conn *c, int role)
+{
+    const hs_side *s = &c->side[role];
+    if (c->flags & HS_CONN_ESTABLISHED)
+        return HS_K_ESTABLISHED;
+    if (s->flags & HS_SIDE_SYNACK)
+        return HS_K_SYN_RECV;
+    if (s->flags & HS_SIDE_SYN)
+        return HS_K_SYN_SENT;
+    return role == HS_RESPONDER ? HS_K_LISTEN : HS_K_NONE;
+}
+
+static hs_kstate kernel_state(const hs_conn *c, int role)
+{
+    const hs_side *me = &c->side[role], *peer = &c->side[!role];
+    if (c->flags & HS_CONN_RESET)
+        return HS_K_CLOSED;
+    if (!((me->flags | peer->flags) & HS_SIDE_FIN))
+        return open_state(c, role);
+    unsigned key = (me->flags & HS_SIDE_FIN ? 8u : 0u) | (me->flags & HS_SIDE_FIN_ACKED ? 4u : 0u) |
+                   (peer->flags & HS_SIDE_FIN ? 2u : 0u) | (peer->flags & HS_SIDE_FIN_ACKED ? 1u : 0u);
+    bool active = role == c->closer || (c->flags & HS_CONN_SIM_CLOSE);
+    return (hs_kstate)close_state[active ? 0 : 1][key];
+}
+
+/* ---- the entry point ------------------------------------------------------ */
+
+static void track_seq(hs_side *me, const hs_segment *s)
+{
+    if ((s->have & (HS_HAVE_SEQ | HS_HAVE_LEN)) != (HS_HAVE_SEQ | HS_HAVE_LEN))
+        return;
+    uint32_t end = s->seq + s->len + ((s->flags & HS_TH_SYN) ? 1 : 0) + ((s->flags & HS_TH_FIN) ? 1 : 0);
+    if (!(me->flags & HS_SIDE_NEXT) || hs_seq_gt(end, me->next_seq))
+        me->next_seq = end;
+    me->flags |= HS_SIDE_NEXT;
+}
+
+const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *s)
+{
+    if (!eng || !s || s->frame == 0 || stream >= HS_MAX_STREAMS)
+        return NULL;
+    if (!grow((void **)&eng->stream_conn, &eng->n_streams, stream + 1,
+              sizeof *eng->stream_conn, &eng->bytes))
+        return NULL;
+    hs_result *res = frame_slot(eng, s->frame);
+    if (!res)
+        return NULL;
+    if (res->flags & HS_RES_DONE)
+        return res;                    /* already analysed: never twice */
+
+    seg_kind kind = classify(s->flags);
+    hs_conn *c = (hs_conn *)hs_engine_conn(eng, eng->stream_conn[stream]);
+    hs_result fresh = {0};
+    if (!c || (kind == KIND_SYN && !syn_continues(c, s))) {
+        c = start_attempt(eng, stream, c, s, kind, &fresh);
+        if (!c)
+            return NULL;
+    }
+    *res = fresh;
+    res->flags |= HS_RES_DONE;
+    res->conn = c->id;
+    res->seq = s->seq;
+    res->ack = s->ack;
+
+    ctx x = { c, s, res, s->dir == c->init_dir ? HS_INITIATOR : HS_RESPONDER, NULL, NULL };
+    x.me = &c->side[x.role];
+    x.peer = &c->side[!x.role];
+    bool fin_before = x.me->flags & HS_SIDE_FIN;
+
+    switch (kind) {
+    case KIND_SYN:    on_syn(&x); break;
+    case KIND_SYNACK: on_synack(&x); break;
+    case KIND_RST:    on_rst(&x); break;
+    case KIND_FIN:    handshake_ack(&x); fin_ack(&x); on_fin(&x); break;
+    case KIND_PLAIN:  handshake_ack(&x); fin_ack(&x); break;
+    default:          /* impossible flag combinations: labelled, no step */
+        res->label = (uint8_t)bad_label[kind];
+        flag_anomaly(&x, HS_AN_BAD_FLAGS);
+        break;
+    }
+    if (kind == KIND_PLAIN || kind == KIND_FIN)
+        data_after_fin(&x, fin_before);
+    if (!res->label)
+        res->label = (uint8_t)hs_label_of_steps(res->step[0], res->step[1]);
+    hs_label_numbers(res, s);
+
+    hs_zeek_update(c, x.role, s);
+    track_seq(x.me, s);
+    x.me->flags |= HS_SIDE_SENT;
+    if (x.role == HS_RESPONDER)
+        res->flags |= HS_RES_RESPONDER;
+    for (int r = 0; r < 2; r++)
+        res->kstate[r] = c->side[r].kstate = (uint8_t)kernel_state(c, r);
+    c->anomalies |= res->anomalies;
+    c->last_frame = s->frame;
+    c->last_ns = s->time_ns;
+    c->packets++;
+    return res;
+}
+
+/* ---- verdicts needing the whole capture ------------------------------------ */
+
+uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
+{
+    uint32_t a = 0;
+    if (!c || !r)
+        return 0;
+    const hs_side *init = &c->side[HS_INITIATOR], *resp = &c->side[HS_RESPONDER];
+    if (frame == c->step_frame[HS_STEP_SYN] && !(resp->flags & HS_SIDE_SENT))
+        a |= HS_AN_BIT(HS_AN_SYN_UNANSWERED);
+    if (frame == c->step_frame[HS_STEP_SYNACK] && !(c->flags & HS_CONN_ESTABLISHED) &&
+        !(c->flags & HS_CONN_SIM_OPEN))
+        a |= HS_AN_BIT(HS_AN_HS_INCOMPLETE);
+    if (frame == c->step_frame[HS_STEP_FIN1] && c->closer != HS_ROLE_NONE &&
+        !(c->side[c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
+        a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
+    if (frame == c->step_frame[HS_STEP_FIN2] && c->closer != HS_ROLE_NONE &&
+        !(c->side[!c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
+        a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
+    (void)init;
+    return a;
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.h - the Handshake connection engine.
+ *
+ * Pure C11, no Wireshark include: TCP segment summaries go in, one at a
+ * time and in capture order; out come the handshake/close step(s) each
+ * segment performs, whether its numbers check out, the anomalies it shows,
+ * and the connection's state (kernel-style per side, Zeek-style overall).
+ *
+ * The epan glue (packet-hs.c) feeds it on the first pass and reads the
+ * cached results on every pass.  Unit tests and the fuzzer drive it alone.
+ */
+#ifndef HS_ENGINE_H
+#define HS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* TCP header flag bits, as in the header's flags field. */
+enum {
+    HS_TH_FIN = 0x001, HS_TH_SYN = 0x002, HS_TH_RST = 0x004, HS_TH_PSH = 0x008,
+    HS_TH_ACK = 0x010, HS_TH_URG = 0x020, HS_TH_ECE = 0x040, HS_TH_CWR = 0x080,
+    HS_TH_AE  = 0x100
+};
+
+/* Which numbers of a segment are known (quoted or truncated headers lack some). */
+enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4,
+       HS_HAVE_ALL = HS_HAVE_SEQ | HS_HAVE_ACK | HS_HAVE_LEN };
+
+/* One TCP segment as Wireshark decoded it. */
+typedef struct hs_segment {
+    int64_t  time_ns;   /* capture time, nanoseconds */
+    uint32_t frame;     /* frame number, 1-based */
+    uint32_t seq;       /* raw (absolute) sequence number */
+    uint32_t ack;       /* raw acknowledgment number (meaningful with ACK) */
+    uint32_t len;       /* payload length */
+    uint16_t flags;     /* HS_TH_* */
+    uint8_t  dir;       /* 0 or 1: which endpoint of the stream sent it */
+    uint8_t  have;      /* HS_HAVE_* */
+} hs_segment;
+
+/* Roles within one connection attempt. */
+enum hs_role { HS_INITIATOR = 0, HS_RESPONDER = 1, HS_ROLE_NONE = 2 };
+
+/* Steps of SPEC section 1; 0 means "no step". */
+enum hs_step {
+    HS_STEP_NONE = 0,
+    HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_ACK,        /* opening: 1..3 */
+    HS_STEP_FIN1, HS_STEP_ACK1, HS_STEP_FIN2, HS_STEP_ACK2, /* close: 4..7 */
+    HS_STEP_COUNT
+};
+
+/* Labels (hs.label).  Text and the names of the numbers in labels.c. */
+typedef enum hs_label {
+    HS_LBL_NONE = 0,
+    HS_LBL_SYN,             /* SYN(x) */
+    HS_LBL_SYNACK,          /* SYN+ACK(y,x+1) */
+    HS_LBL_ACK_Y1,          /* ACK(y+1) */
+    HS_LBL_FIN_X,           /* FIN(X) */
+    HS_LBL_ACK_X1,          /* ACK(X+1) */
+    HS_LBL_FIN_Y,           /* FIN(Y) */
+    HS_LBL_ACK_Y1_CLOSE,    /* ACK(Y+1) */
+    HS_LBL_FINACK_Y_X1,     /* FIN+ACK(Y,X+1): steps 5 and 6 together */
+    HS_LBL_FINACK_X_Y1,     /* FIN+ACK(X,y+1): steps 3 and 4 together */
+    HS_LBL_SYN_CROSS,       /* SYN(y): the responder's SYN crossing ours */
+    HS_LBL_SYNACK_CROSS,    /* SYN+ACK(x,y+1): the initiator's answer to it */
+    HS_LBL_RST_REFUSED,     /* RST answering a SYN */
+    HS_LBL_RST_HANDSHAKE,   /* RST during the handshake */
+    HS_LBL_RST_ABORT,       /* RST of an established connection */
+    HS_LBL_RST_CLOSED,      /* RST after both FINs */
+    HS_LBL_RST,             /* any other RST */
+    HS_LBL_SYN_FIN,         /* impossible flag combinations */
+    HS_LBL_SYN_RST,
+    HS_LBL_NULL,
+    HS_LBL_XMAS,
+    HS_LBL_COUNT
+} hs_label;
+
+/* Anomalies, one bit each; names and severities in the glue's expert table. */
+enum hs_anomaly {
+    HS_AN_SYN_RETRANS,        /* SYN retransmitted */
+    HS_AN_SYNACK_RETRANS,     /* SYN+ACK retransmitted */
+    HS_AN_FIN_RETRANS,        /* FIN retransmitted */
+    HS_AN_SYNACK_BAD_ACK,     /* SYN+ACK ack != x+1 */
+    HS_AN_SYNACK_BAD_SEQ,     /* SYN+ACK with another y than before */
+    HS_AN_ACK_BAD,            /* handshake ACK: ack != y+1 or seq != x+1 */
+    HS_AN_REFUSED,            /* RST answering a SYN */
+    HS_AN_SYN_UNANSWERED,     /* (final) SYN never answered */
+    HS_AN_HS_INCOMPLETE,      /* (final) SYN+ACK never acknowledged */
+    HS_AN_NO_HANDSHAKE,       /* connection seen without its handshake */
+    HS_AN_SYN_MISSING,        /* SYN+ACK seen without the SYN */
+    HS_AN_SYN_DATA,           /* payload on a SYN (TCP Fast Open) */
+    HS_AN_DATA_AFTER_FIN,     /* new data beyond the sender's own FIN */
+    HS_AN_FIN_UNACKED,        /* (final) FIN never acknowledged */
+    HS_AN_RST_ABORT,          /* RST of an established connection */
+    HS_AN_PORT_REUSE,         /* new attempt on the same 4-tuple */
+    HS_AN_SIM_OPEN,           /* SYN crossing SYN */
+    HS_AN_SIM_CLOSE,          /* FIN crossing FIN */
+    HS_AN_BAD_FLAGS,          /* SYN+FIN, SYN+RST, no flags, FIN+PSH+URG */
+    HS_AN_SYNACK_WRONG_DIR,   /* SYN+ACK from the initiator */
+    HS_AN_COUNT
+};
+#define HS_AN_BIT(a) (UINT32_C(1) << (a))
+/* Verdicts that need the whole capture: the engine never sets these per
+ * packet; hs_final_anomalies() derives them from the finished attempt. */
+#define HS_AN_FINAL_MASK (HS_AN_BIT(HS_AN_SYN_UNANSWERED) | \
+                          HS_AN_BIT(HS_AN_HS_INCOMPLETE) | \
+                          HS_AN_BIT(HS_AN_FIN_UNACKED))
+
+/* Kernel-style per-side states (names as in the Linux kernel). */
+typedef enum hs_kstate {
+    HS_K_NONE = 0, HS_K_LISTEN, HS_K_SYN_SENT, HS_K_SYN_RECV, HS_K_ESTABLISHED,
+    HS_K_FIN_WAIT1, HS_K_FIN_WAIT2, HS_K_CLOSING, HS_K_TIME_WAIT,
+    HS_K_CLOSE_WAIT, HS_K_LAST_ACK, HS_K_CLOSED, HS_K_COUNT
+} hs_kstate;
+
+/* Zeek's endpoint states (TCP_ENDPOINT_*). */
+typedef enum hs_zstate {
+    HS_Z_INACTIVE = 0, HS_Z_SYN_SENT, HS_Z_SYN_ACK_SENT, HS_Z_PARTIAL,
+    HS_Z_ESTABLISHED, HS_Z_CLOSED, HS_Z_RESET
+} hs_zstate;
+
+/* Zeek's conn_state values. */
+typedef enum hs_conn_state {
+    HS_CS_S0, HS_CS_S1, HS_CS_SF, HS_CS_REJ, HS_CS_S2, HS_CS_S3, HS_CS_RSTO,
+    HS_CS_RSTR, HS_CS_RSTOS0, HS_CS_RSTRH, HS_CS_SH, HS_CS_SHR, HS_CS_OTH,
+    HS_CS_COUNT
+} hs_conn_state;
+
+/* Per-side facts of one attempt.  Indexed by role. */
+typedef struct hs_side {
+    uint32_t isn;          /* x (initiator) or y (responder) */
+    uint32_t fin_seq;      /* sequence number of this side's FIN */
+    uint32_t next_seq;     /* highest seq + len (+SYN/FIN) sent so far */
+    uint32_t syn_len;      /* payload carried on its SYN (TFO) */
+    uint32_t hist_seq[4];  /* last seq of the S, H, F, R history letters */
+    uint32_t retrans;      /* retransmitted payload segments (Zeek's T) */
+    uint16_t flags;        /* HS_SIDE_* */
+    uint16_t hist_once;    /* history letters already recorded once */
+    uint8_t  zstate;       /* hs_zstate */
+    uint8_t  kstate;       /* hs_kstate, as of the last segment */
+} hs_side;
+
+enum {
+    HS_SIDE_ISN       = 0x001,  /* isn known */
+    HS_SIDE_ISN_GUESS = 0x002,  /* isn inferred from the peer's ack */
+    HS_SIDE_SYN       = 0x004,  /* sent a SYN (pure or with ACK) */
+    HS_SIDE_FIN       = 0x008,  /* sent a FIN */
+    HS_SIDE_FIN_ACKED = 0x010,  /* its FIN was acknowledged */
+    HS_SIDE_RST       = 0x020,  /* sent a RST */
+    HS_SIDE_SENT      = 0x040,  /* sent anything at all */
+    HS_SIDE_NEXT      = 0x080,  /* next_seq valid */
+    HS_SIDE_SYN_RETX  = 0x100,  /* its SYN or SYN+ACK was retransmitted */
+    HS_SIDE_SYNACK    = 0x200   /* sent a SYN+ACK */
+};
+
+#define HS_HISTORY_MAX 23
+
+/* One connection attempt (Zeek: one conn.log row). */
+typedef struct hs_conn {
+    uint32_t stream;       /* tcp.stream */
+    uint32_t attempt;      /* 1-based, within the stream */
+    uint32_t id;           /* index in the engine, 1-based */
+    uint32_t step_frame[HS_STEP_COUNT];  /* first frame of each step */
+    uint32_t first_frame, last_frame;
+    uint32_t packets;
+    uint32_t anomalies;    /* union of the packets' anomalies */
+    int64_t  first_ns, last_ns;
+    int64_t  step_ns[HS_STEP_ACK + 1];   /* time of validated steps 1..3 */
+    hs_side  side[2];      /* by role */
+    uint16_t flags;        /* HS_CONN_* */
+    uint8_t  init_dir;     /* dir of the initiator */
+    uint8_t  closer;       /* role of the active closer, or HS_ROLE_NONE */
+    uint8_t  hist_len;
+    char     history[HS_HISTORY_MAX + 1];
+} hs_conn;
+
+enum {
+    HS_CONN_ESTABLISHED = 0x001,  /* handshake done (or assumed) */
+    HS_CONN_MIDSTREAM   = 0x002,  /* no SYN nor SYN+ACK seen first */
+    HS_CONN_FLIPPED     = 0x004,  /* began with the SYN+ACK: roles swapped */
+    HS_CONN_REFUSED     = 0x008,
+    HS_CONN_RESET       = 0x010,
+    HS_CONN_SIM_OPEN    = 0x020,
+    HS_CONN_SIM_CLOSE   = 0x040,
+    HS_CONN_SYN_RETX    = 0x080,  /* SYN retransmitted: no SYN->SYN+ACK RTT */
+    HS_CONN_SYNACK_RETX = 0x100   /* SYN+ACK retransmitted: no SYN+ACK->ACK RTT */
+};
+
+/* What one segment did; cached per frame. */
+typedef struct hs_result {
+    uint32_t conn;         /* hs_conn id, 0 = not analysed */
+    uint32_t answers;      /* frame of the step this one answers, 0 none */
+    uint32_t seq, ack;     /* the segment's raw numbers */
+    uint32_t anomalies;    /* HS_AN_BIT()s raised by this segment */
+    uint8_t  step[2];      /* hs_step, second one for combined packets */
+    uint8_t  label;        /* hs_label */
+    uint8_t  flags;        /* HS_RES_* */
+    uint8_t  kstate[2];    /* per role, after this segment */
+    uint8_t  pad[2];
+} hs_result;
+
+enum {
+    HS_RES_DONE      = 0x01,  /* computed (first pass) */
+    HS_RES_RESPONDER = 0x02,  /* sent by the responder */
+    HS_RES_CHECKED   = 0x04,  /* the label's numbers could be checked */
+    HS_RES_VALID     = 0x08,  /* ... and they check out */
+    HS_RES_RETRANS   = 0x10,  /* a retransmitted step */
+    HS_RES_NEW       = 0x20   /* first segment of its attempt */
+};
+
+typedef struct hs_engine hs_engine;
+
+hs_engine *hs_engine_new(void);
+void       hs_engine_free(hs_engine *eng);
+
+/* Analyse one segment of tcp.stream `stream`.  Call once per frame, in
+ * capture order.  Returns the cached result, or NULL when the segment
+ * cannot be analysed (frame 0, absurd stream, out of memory). */
+const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *seg);
+
+/* The cached result of a frame, NULL if none. */
+const hs_result *hs_engine_result(const hs_engine *eng, uint32_t frame);
+
+/* A connection attempt by id (hs_result.conn), NULL if none. */
+const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id);
+
+/* Number of connection attempts so far. */
+uint32_t hs_engine_conn_count(const hs_engine *eng);
+
+/* Bytes the engine holds (for the benchmark). */
+size_t hs_engine_bytes(const hs_engine *eng);
+
+/* Verdicts about a packet that need the finished attempt: SYN never
+ * answered, handshake never completed, FIN never acknowledged. */
+uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
+
+/* Zeek conn_state of an attempt (as of its last segment so far). */
+hs_conn_state hs_conn_state_of(const hs_conn *c);
+
+/* Names. */
+const char *hs_conn_state_name(hs_conn_state s);
+const char *hs_kstate_name(hs_kstate s);
+const char *hs_role_name(enum hs_role r);
+
+/* Sequence-space arithmetic, modulo 2^32. */
+static inline bool hs_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool hs_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+
+#endif /* HS_ENGINE_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* labels.c - label texts and item sentences (see labels.h). */
+#include "labels.h"
+
+#include <stdio.h>
+
+static const hs_label_info label_info[HS_LBL_COUNT] = {
+    [HS_LBL_NONE]          = { "",               NULL, NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_SYN]           = { "SYN(x)",         NULL, "x",  NULL, HS_SEQ_SEQ },
+    [HS_LBL_SYNACK]        = { "SYN+ACK(y,x+1)", NULL, "y",  "x+1", HS_SEQ_SEQ },
+    [HS_LBL_ACK_Y1]        = { "ACK(y+1)",       NULL, NULL, "y+1", HS_SEQ_NONE },
+    [HS_LBL_FIN_X]         = { "FIN(X)",         NULL, "X",  NULL, HS_SEQ_FIN },
+    [HS_LBL_ACK_X1]        = { "ACK(X+1)",       NULL, NULL, "X+1", HS_SEQ_NONE },
+    [HS_LBL_FIN_Y]         = { "FIN(Y)",         NULL, "Y",  NULL, HS_SEQ_FIN },
+    [HS_LBL_ACK_Y1_CLOSE]  = { "ACK(Y+1)",       NULL, NULL, "Y+1", HS_SEQ_NONE },
+    [HS_LBL_FINACK_Y_X1]   = { "FIN+ACK(Y,X+1)", NULL, "Y",  "X+1", HS_SEQ_FIN },
+    [HS_LBL_FINACK_X_Y1]   = { "FIN+ACK(X,y+1)", NULL, "X",  "y+1", HS_SEQ_FIN },
+    [HS_LBL_SYN_CROSS]     = { "SYN(y)",         "Simultaneous open", "y", NULL, HS_SEQ_SEQ },
+    [HS_LBL_SYNACK_CROSS]  = { "SYN+ACK(x,y+1)", "Simultaneous open", "x", "y+1", HS_SEQ_SEQ },
+    [HS_LBL_RST_REFUSED]   = { "RST(refused)",   "Connection refused", NULL, "x+1", HS_SEQ_NONE },
+    [HS_LBL_RST_HANDSHAKE] = { "RST(handshake)", "Reset during the handshake", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_RST_ABORT]     = { "RST(abort)",     "Connection aborted", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_RST_CLOSED]    = { "RST(after close)", "Reset after the close", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_RST]           = { "RST",            "Reset", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_SYN_FIN]       = { "SYN+FIN(invalid)", "Impossible flags", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_SYN_RST]       = { "SYN+RST(invalid)", "Impossible flags", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_NULL]          = { "NULL(invalid)",  "Impossible flags", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_XMAS]          = { "FIN+PSH+URG(invalid)", "Impossible flags", NULL, NULL, HS_SEQ_NONE },
+};
+
+const hs_label_info *hs_label_info_of(hs_label label)
+{
+    return &label_info[(unsigned)label < HS_LBL_COUNT ? label : HS_LBL_NONE];
+}
+
+hs_label hs_label_of_steps(uint8_t a, uint8_t b)
+{
+    static const hs_label single[HS_STEP_COUNT] = {
+        HS_LBL_NONE, HS_LBL_SYN, HS_LBL_SYNACK, HS_LBL_ACK_Y1, HS_LBL_FIN_X,
+        HS_LBL_ACK_X1, HS_LBL_FIN_Y, HS_LBL_ACK_Y1_CLOSE,
+    };
+    if (a == HS_STEP_ACK1 && b == HS_STEP_FIN2)
+        return HS_LBL_FINACK_Y_X1;
+    if (a == HS_STEP_ACK && b == HS_STEP_FIN1)
+        return HS_LBL_FINACK_X_Y1;
+    return a < HS_STEP_COUNT ? single[a] : HS_LBL_NONE;
+}
+
+void hs_label_numbers(hs_result *r, const hs_segment *s)
+{
+    const hs_label_info *li = hs_label_info_of((hs_label)r->label);
+    r->seq = li->seq_kind == HS_SEQ_FIN ? s->seq + s->len : s->seq;
+    r->ack = s->ack;
+}
+
+uint32_t hs_label_value(const hs_result *r, const hs_conn *c, bool is_ack, bool relative)
+{
+    uint32_t v = is_ack ? r->ack : r->seq;
+    if (!relative || !c)
+        return v;
+    int sender = (r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR;
+    const hs_side *side = &c->side[is_ack ? !sender : sender];
+    return (side->flags & HS_SIDE_ISN) ? v - side->isn : v;
+}
+
+const char *hs_step_phrase(const hs_result *r, char *buf, size_t n)
+{
+    uint8_t a = r->step[0], b = r->step[1];
+    const char *prefix = hs_label_info_of((hs_label)r->label)->prefix;
+    if (!a)
+        snprintf(buf, n, "%s", prefix ? prefix : "");
+    else if (a == HS_STEP_ACK && b == HS_STEP_FIN1)
+        snprintf(buf, n, "Step 3/3 of the opening handshake and 1/4 of the close");
+    else if (b)
+        snprintf(buf, n, "Steps %d+%d/4 of the close", a - HS_STEP_ACK, b - HS_STEP_ACK);
+    else if (a <= HS_STEP_ACK)
+        snprintf(buf, n, "Step %d/3 of the opening handshake", a);
+    else
+        snprintf(buf, n, "Step %d/4 of the close", a - HS_STEP_ACK);
+    return buf;
+}
+
+int hs_describe(const hs_result *r, const hs_conn *c, bool relative, char *buf, size_t n)
+{
+    const hs_label_info *li = hs_label_info_of((hs_label)r->label);
+    char phrase[64];
+    int len = snprintf(buf, n, "%s: %s%s", hs_step_phrase(r, phrase, sizeof phrase), li->text,
+                       (r->flags & HS_RES_RETRANS) ? " (retransmission)" : "");
+    if (li->seq_name && len >= 0 && (size_t)len < n)
+        len += snprintf(buf + len, n - (size_t)len, "  %s=%u", li->seq_name,
+                        (unsigned)hs_label_value(r, c, false, relative));
+    if (li->ack_name && len >= 0 && (size_t)len < n)
+        len += snprintf(buf + len, n - (size_t)len, "  %s=%u", li->ack_name,
+                        (unsigned)hs_label_value(r, c, true, relative));
+    return len;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * labels.h - the words of SPEC section 1: label texts, the names of the
+ * numbers each label names (x, y+1, X ...), and the tree item sentence.
+ * Pure C, shared by the engine, the glue and the reports.
+ */
+#ifndef HS_LABELS_H
+#define HS_LABELS_H
+
+#include "engine.h"
+
+typedef struct hs_label_info {
+    const char *text;      /* hs.label */
+    const char *prefix;    /* item text before the label when there is no step */
+    const char *seq_name;  /* the sender's number it names ("y"), or NULL */
+    const char *ack_name;  /* the acknowledgment it names ("x+1"), or NULL */
+    uint8_t     seq_kind;  /* HS_SEQ_*: where the named sequence number comes from */
+} hs_label_info;
+
+enum { HS_SEQ_NONE, HS_SEQ_SEQ, HS_SEQ_FIN /* seq + len: the FIN's own number */ };
+
+const hs_label_info *hs_label_info_of(hs_label label);
+
+/* The label of a packet doing steps a (and b). */
+hs_label hs_label_of_steps(uint8_t a, uint8_t b);
+
+/* Store in r->seq / r->ack the numbers r->label names. */
+void hs_label_numbers(hs_result *r, const hs_segment *s);
+
+/* A named number as shown: absolute, or relative to its side's ISN when
+ * asked and known.  is_ack selects r->ack (the receiver's space). */
+uint32_t hs_label_value(const hs_result *r, const hs_conn *c, bool is_ack, bool relative);
+
+/* "Step 2/3 of the opening handshake" (or the label's prefix). */
+const char *hs_step_phrase(const hs_result *r, char *buf, size_t n);
+
+/* The full item text, e.g.
+ * "Step 2/3 of the opening handshake: SYN+ACK(y,x+1)  y=3859825850  x+1=1337949937".
+ * Returns the length written (snprintf semantics). */
+int hs_describe(const hs_result *r, const hs_conn *c, bool relative, char *buf, size_t n);
+
+#endif /* HS_LABELS_H */

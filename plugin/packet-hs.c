@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * packet-hs.c - the Handshake post-dissector: the thin epan glue around the
+ * connection engine (engine.c).
+ *
+ * First pass: read the TCP fields Wireshark already decoded (never the TCP
+ * bytes), hand one segment summary to the engine, which caches the result
+ * per frame.  Every pass (GUI clicks, tshark -2, re-taps with no tree): read
+ * the cached result, add the tree and expert info, queue the tap.
+ */
+#include "hs_compat.h"
+
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+
+#include "engine.h"
+#include "labels.h"
+#include "packet-hs.h"
+
+static int proto_hs = -1;
+static int hs_tap = -1;
+static dissector_handle_t hs_handle;
+static hs_engine *engine;              /* per capture file: init .. cleanup */
+static hs_pref_bool pref_relative = FALSE;
+static hs_pref_bool pref_info_column = TRUE;
+
+/* Fields read from other dissectors, resolved in the handoff. */
+enum { IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_COUNT };
+static const char *const in_names[IN_COUNT] = {
+    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "icmp", "icmpv6",
+};
+static int in_hf[IN_COUNT];
+
+/* Our fields. */
+static int hf_step = -1, hf_label = -1, hf_seq = -1, hf_ack = -1, hf_valid = -1;
+static int hf_retrans = -1, hf_answers = -1, hf_role = -1, hf_anomaly = -1;
+static int hf_stream = -1, hf_attempt = -1, hf_initiator = -1, hf_responder = -1;
+static int hf_state_init = -1, hf_state_resp = -1, hf_conn_state = -1, hf_history = -1;
+static int hf_close_initiator = -1, hf_packets = -1, hf_duration = -1, hf_last = -1;
+static int hf_rtt_syn_synack = -1, hf_rtt_synack_ack = -1, hf_rtt_handshake = -1, hf_rtt_note = -1;
+static int hf_frame[HS_STEP_COUNT] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+
+static int ett_hs = -1, ett_step = -1, ett_conn = -1, ett_frames = -1, ett_rtt = -1;
+
+/* Expert info: one per engine anomaly, in enum hs_anomaly order. */
+static expert_field ei_anomaly[HS_AN_COUNT];
+static expert_field ei_open = EI_INIT, ei_close = EI_INIT;
+
+static ei_register_info ei[] = {
+#define HS_EI(an, abbrev, group, sev, text) \
+    { &ei_anomaly[an], { "hs." abbrev, group, sev, text, EXPFILL } }
+    HS_EI(HS_AN_SYN_RETRANS,      "syn.retransmission",    PI_SEQUENCE, PI_NOTE, "SYN retransmitted"),
+    HS_EI(HS_AN_SYNACK_RETRANS,   "synack.retransmission", PI_SEQUENCE, PI_NOTE, "SYN+ACK retransmitted"),
+    HS_EI(HS_AN_FIN_RETRANS,      "fin.retransmission",    PI_SEQUENCE, PI_NOTE, "FIN retransmitted"),
+    HS_EI(HS_AN_SYNACK_BAD_ACK,   "synack.bad_ack",        PI_SEQUENCE, PI_WARN, "SYN+ACK does not acknowledge x+1"),
+    HS_EI(HS_AN_SYNACK_BAD_SEQ,   "synack.bad_seq",        PI_SEQUENCE, PI_WARN, "SYN+ACK with another initial sequence number than before"),
+    HS_EI(HS_AN_ACK_BAD,          "ack.bad_ack",           PI_SEQUENCE, PI_WARN, "Handshake ACK does not acknowledge y+1 (or its seq is not x+1)"),
+    HS_EI(HS_AN_REFUSED,          "refused",               PI_SEQUENCE, PI_WARN, "Connection refused: RST answering the SYN"),
+    HS_EI(HS_AN_SYN_UNANSWERED,   "syn.unanswered",        PI_SEQUENCE, PI_WARN, "SYN never answered"),
+    HS_EI(HS_AN_HS_INCOMPLETE,    "handshake.incomplete",  PI_SEQUENCE, PI_WARN, "Handshake never completed: SYN+ACK never acknowledged"),
+    HS_EI(HS_AN_NO_HANDSHAKE,     "no_handshake",          PI_SEQUENCE, PI_NOTE, "Connection seen without its handshake (capture started mid-stream)"),
+    HS_EI(HS_AN_SYN_MISSING,      "syn.missing",           PI_SEQUENCE, PI_NOTE, "SYN+ACK seen without the SYN (capture started after it)"),
+    HS_EI(HS_AN_SYN_DATA,         "syn.data",              PI_PROTOCOL, PI_NOTE, "Data on SYN (TCP Fast Open)"),
+    HS_EI(HS_AN_DATA_AFTER_FIN,   "data_after_fin",        PI_PROTOCOL, PI_WARN, "Data sent after the sender's own FIN"),
+    HS_EI(HS_AN_FIN_UNACKED,      "fin.unacked",           PI_SEQUENCE, PI_WARN, "FIN never acknowledged"),
+    HS_EI(HS_AN_RST_ABORT,        "rst.abort",             PI_SEQUENCE, PI_WARN, "Connection aborted: RST of an established connection"),
+    HS_EI(HS_AN_PORT_REUSE,       "port_reuse",            PI_SEQUENCE, PI_NOTE, "Port reuse: new connection attempt on the same 4-tuple"),
+    HS_EI(HS_AN_SIM_OPEN,         "simultaneous_open",     PI_SEQUENCE, PI_NOTE, "Simultaneous open: SYN crossing SYN"),
+    HS_EI(HS_AN_SIM_CLOSE,        "simultaneous_close",    PI_SEQUENCE, PI_NOTE, "Simultaneous close: FIN crossing FIN"),
+    HS_EI(HS_AN_BAD_FLAGS,        "bad_flags",             PI_PROTOCOL, PI_WARN, "Impossible flag combination"),
+    HS_EI(HS_AN_SYNACK_WRONG_DIR, "synack.wrong_direction", PI_SEQUENCE, PI_WARN, "SYN+ACK sent by the initiator"),
+#undef HS_EI
+    { &ei_open,  { "hs.open",  PI_SEQUENCE, PI_CHAT, "Opening handshake step", EXPFILL } },
+    { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
+};
+
+/* ---- reading the TCP fields ---------------------------------------------- */
+
+/* The innermost TCP layer that is not a header quoted inside an ICMP or
+ * ICMPv6 error: returns its layer number, 0 if there is none. */
+static int real_tcp_layer(proto_tree *tree)
+{
+    GPtrArray *flags = proto_get_finfo_ptr_array(tree, in_hf[IN_FLAGS]);
+    int quoted_after = G_MAXINT, best = 0;
+    for (int i = IN_ICMP; i <= IN_ICMPV6; i++) {
+        GPtrArray *icmp = proto_get_finfo_ptr_array(tree, in_hf[i]);
+        for (guint k = 0; icmp && k < icmp->len; k++) {
+            const field_info *fi = (const field_info *)g_ptr_array_index(icmp, k);
+            quoted_after = MIN(quoted_after, fi->total_layer_num);
+        }
+    }
+    for (guint k = 0; flags && k < flags->len; k++) {
+        const field_info *fi = (const field_info *)g_ptr_array_index(flags, k);
+        if (fi->total_layer_num < quoted_after)
+            best = MAX(best, fi->proto_layer_num);
+    }
+    return best;
+}
+
+static bool read_field(proto_tree *tree, int which, int layer, guint32 *out)
+{
+    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[which]);
+    for (guint k = 0; arr && k < arr->len; k++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
+        if (fi->proto_layer_num == layer) {
+            *out = HS_FI_UINT(fi);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 0: the lower endpoint (port, then address) sent it; 1: the other one.
+ * Fixed per stream, so no per-stream storage is needed to know direction. */
+static guint8 direction(const packet_info *pinfo)
+{
+    if (pinfo->srcport != pinfo->destport)
+        return pinfo->srcport > pinfo->destport;
+    return cmp_address(&pinfo->src, &pinfo->dst) > 0;
+}
+
+static const hs_result *analyse(packet_info *pinfo, proto_tree *tree)
+{
+    guint32 v;
+    int layer;
+    hs_segment seg = { 0 };
+    guint32 stream;
+
+    if (!tree || !engine || !(layer = real_tcp_layer(tree)))
+        return NULL;
+    if (!read_field(tree, IN_FLAGS, layer, &v) || !read_field(tree, IN_STREAM, layer, &stream))
+        return NULL;
+    seg.flags = (uint16_t)v;
+    if (read_field(tree, IN_SEQ, layer, &seg.seq)) seg.have |= HS_HAVE_SEQ;
+    if (read_field(tree, IN_ACK, layer, &seg.ack)) seg.have |= HS_HAVE_ACK;
+    if (read_field(tree, IN_LEN, layer, &seg.len)) seg.have |= HS_HAVE_LEN;
+    /* A header without its sequence number (truncated) cannot take a step. */
+    if (!(seg.have & HS_HAVE_SEQ))
+        return NULL;
+    seg.frame = pinfo->num;
+    seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    seg.dir = direction(pinfo);
+    return hs_engine_add(engine, stream, &seg);
+}
+
+/* ---- the tree ------------------------------------------------------------ */
+
+static void add_time(proto_tree *tree, tvbuff_t *tvb, int hf, int64_t ns)
+{
+    nstime_t t;
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, &t));
+}
+
+static void add_endpoints(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r)
+{
+    bool from_init = !(r->flags & HS_RES_RESPONDER);
+    const address *ia = from_init ? &pinfo->src : &pinfo->dst, *ra = from_init ? &pinfo->dst : &pinfo->src;
+    guint32 ip = from_init ? pinfo->srcport : pinfo->destport, rp = from_init ? pinfo->destport : pinfo->srcport;
+    const char *fmt = ia->type == AT_IPv6 ? "[%s]:%u" : "%s:%u";
+    proto_item_set_generated(proto_tree_add_string(tree, hf_initiator, tvb, 0, 0,
+        wmem_strdup_printf(HS_PACKET_POOL(pinfo), fmt, address_to_str(HS_PACKET_POOL(pinfo), ia), ip)));
+    proto_item_set_generated(proto_tree_add_string(tree, hf_responder, tvb, 0, 0,
+        wmem_strdup_printf(HS_PACKET_POOL(pinfo), fmt, address_to_str(HS_PACKET_POOL(pinfo), ra), rp)));
+}
+
+static void add_rtt(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
+{
+    const int64_t *t = c->step_ns;
+    proto_tree *sub = proto_tree_add_subtree(tree, tvb, 0, 0, ett_rtt, NULL, "Handshake round trip");
+    if (t[HS_STEP_SYN] && t[HS_STEP_SYNACK])
+        add_time(sub, tvb, hf_rtt_syn_synack, t[HS_STEP_SYNACK] - t[HS_STEP_SYN]);
+    if (t[HS_STEP_SYNACK] && t[HS_STEP_ACK])
+        add_time(sub, tvb, hf_rtt_synack_ack, t[HS_STEP_ACK] - t[HS_STEP_SYNACK]);
+    if (t[HS_STEP_SYN] && t[HS_STEP_SYNACK] && t[HS_STEP_ACK])
+        add_time(sub, tvb, hf_rtt_handshake, t[HS_STEP_ACK] - t[HS_STEP_SYN]);
+    if (c->flags & HS_CONN_SYN_RETX)
+        proto_item_set_generated(proto_tree_add_string(sub, hf_rtt_note, tvb, 0, 0,
+            "SYN retransmitted: SYN to SYN+ACK time not measured (ambiguous which SYN was answered)"));
+    if (c->flags & HS_CONN_SYNACK_RETX)
+        proto_item_set_generated(proto_tree_add_string(sub, hf_rtt_note, tvb, 0, 0,
+            "SYN+ACK retransmitted: SYN+ACK to ACK time not measured (ambiguous which SYN+ACK was answered)"));
+}
+
+static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r, const hs_conn *c)
+{
+    proto_item *ti;
+    proto_tree *ct = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_conn, &ti,
+        "Connection: stream %u attempt %u, %s", c->stream, c->attempt,
+        hs_conn_state_name(hs_conn_state_of(c)));
+    proto_item_set_generated(ti);
+    proto_item_set_generated(proto_tree_add_uint(ct, hf_stream, tvb, 0, 0, c->stream));
+    proto_item_set_generated(proto_tree_add_uint(ct, hf_attempt, tvb, 0, 0, c->attempt));
+    add_endpoints(ct, tvb, pinfo, r);
+    proto_item_set_generated(proto_tree_add_string(ct, hf_conn_state, tvb, 0, 0,
+        hs_conn_state_name(hs_conn_state_of(c))));
+    proto_item_set_generated(proto_tree_add_string(ct, hf_history, tvb, 0, 0, c->history));
+    if (c->closer != HS_ROLE_NONE)
+        proto_item_set_generated(proto_tree_add_string(ct, hf_close_initiator, tvb, 0, 0,
+            hs_role_name((enum hs_role)c->closer)));
+    proto_item_set_generated(proto_tree_add_uint(ct, hf_packets, tvb, 0, 0, c->packets));
+    add_time(ct, tvb, hf_duration, c->last_ns - c->first_ns);
+
+    proto_tree *ft = proto_tree_add_subtree(ct, tvb, 0, 0, ett_frames, NULL, "Step frames");
+    for (int s = HS_STEP_SYN; s < HS_STEP_COUNT; s++)
+        if (c->step_frame[s])
+            proto_item_set_generated(proto_tree_add_uint(ft, hf_frame[s], tvb, 0, 0, c->step_frame[s]));
+    add_rtt(ct, tvb, c);
+    if (PINFO_FD_VISITED(pinfo) && pinfo->num == c->last_frame)
+        proto_item_set_generated(proto_tree_add_boolean(ct, hf_last, tvb, 0, 0, TRUE));
+}
+
+/* The step item: the sentence with the numbers, then its parts. */
+static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r, const hs_conn *c)
+{
+    char text[160];
+    const hs_label_info *li = hs_label_info_of((hs_label)r->label);
+    const char *label = (r->flags & HS_RES_RETRANS)
+        ? wmem_strdup_printf(HS_PACKET_POOL(pinfo), "%s (retransmission)", li->text) : li->text;
+
+    hs_describe(r, c, pref_relative, text, sizeof text);
+    proto_item *ti = proto_tree_add_string_format(tree, hf_label, tvb, 0, 0, label, "%s", text);
+    proto_item_set_generated(ti);
+    proto_tree *st = proto_item_add_subtree(ti, ett_step);
+    for (int i = 0; i < 2 && r->step[i]; i++)
+        proto_item_set_generated(proto_tree_add_uint(st, hf_step, tvb, 0, 0, r->step[i]));
+    if (li->seq_name)
+        proto_item_set_generated(proto_tree_add_uint_format(st, hf_seq, tvb, 0, 0,
+            hs_label_value(r, c, false, pref_relative), "%s: %u", li->seq_name,
+            hs_label_value(r, c, false, pref_relative)));
+    if (li->ack_name)
+        proto_item_set_generated(proto_tree_add_uint_format(st, hf_ack, tvb, 0, 0,
+            hs_label_value(r, c, true, pref_relative), "%s: %u", li->ack_name,
+            hs_label_value(r, c, true, pref_relative)));
+    if (r->flags & HS_RES_CHECKED)
+        proto_item_set_generated(proto_tree_add_boolean(st, hf_valid, tvb, 0, 0, r->flags & HS_RES_VALID));
+    if (r->flags & HS_RES_RETRANS)
+        proto_item_set_generated(proto_tree_add_boolean(st, hf_retrans, tvb, 0, 0, TRUE));
+    if (r->answers)
+        proto_item_set_generated(proto_tree_add_uint(st, hf_answers, tvb, 0, 0, r->answers));
+    return ti;
+}
+
+static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *ti, uint32_t anomalies,
+                       const hs_result *r)
+{
+    if (r->step[0])
+        expert_add_info(pinfo, ti, r->step[0] <= HS_STEP_ACK ? &ei_open : &ei_close);
+    for (int a = 0; a < HS_AN_COUNT; a++) {
+        if (!(anomalies & HS_AN_BIT(a)))
+            continue;
+        expert_add_info(pinfo, ti, &ei_anomaly[a]);
+        if (tree)   /* hs.anomaly: the expert's short name, for -T fields and columns */
+            proto_item_set_generated(proto_tree_add_string(tree, hf_anomaly, tvb, 0, 0,
+                ei[a].eiinfo.name + 3));
+    }
+}
+
+static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    const hs_result *r = PINFO_FD_VISITED(pinfo) ? hs_engine_result(engine, pinfo->num)
+                                                  : analyse(pinfo, tree);
+    if (!r || !r->conn)
+        return 0;
+    const hs_conn *c = hs_engine_conn(engine, r->conn);
+    const hs_label_info *li = hs_label_info_of((hs_label)r->label);
+    /* Verdicts that need the future are known once the file has been read. */
+    uint32_t anomalies = r->anomalies |
+        (PINFO_FD_VISITED(pinfo) ? hs_final_anomalies(c, r, pinfo->num) : 0);
+
+    if (pref_info_column && r->label)
+        col_append_sep_str(pinfo->cinfo, COL_INFO, " ", li->text);
+
+    proto_item *ti = NULL;
+    proto_tree *ht = NULL;
+    if (proto_field_is_referenced(tree, proto_hs)) {
+        ti = proto_tree_add_item(tree, proto_hs, tvb, 0, 0, ENC_NA);
+        proto_item_set_generated(ti);
+        ht = proto_item_add_subtree(ti, ett_hs);
+        if (r->label) {
+            proto_item_append_text(ti, ": %s%s", li->text, (r->flags & HS_RES_RETRANS) ? " (retransmission)" : "");
+            ti = add_step(ht, tvb, pinfo, r, c);
+        }
+        proto_item_set_generated(proto_tree_add_string(ht, hf_role, tvb, 0, 0,
+            hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR)));
+        proto_item_set_generated(proto_tree_add_string(ht, hf_state_init, tvb, 0, 0,
+            hs_kstate_name((hs_kstate)r->kstate[HS_INITIATOR])));
+        proto_item_set_generated(proto_tree_add_string(ht, hf_state_resp, tvb, 0, 0,
+            hs_kstate_name((hs_kstate)r->kstate[HS_RESPONDER])));
+        add_connection(ht, tvb, pinfo, r, c);
+    }
+    add_expert(pinfo, ht, tvb, ti, anomalies, r);
+    tap_queue_packet(hs_tap, pinfo, r);
+    return 0;
+}
+
+/* ---- life cycle ------------------------------------------------------------- */
+
+static void hs_init(void)
+{
+    engine = hs_engine_new();
+    if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs))) {
+        GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), IN_COUNT);
+        for (int i = 0; i < IN_COUNT; i++)
+            if (in_hf[i] > 0)
+                g_array_append_val(wanted, in_hf[i]);
+        set_postdissector_wanted_hfids(hs_handle, wanted);
+    }
+}
+
+static void hs_cleanup(void)
+{
+    hs_engine_free(engine);
+    engine = NULL;
+    set_postdissector_wanted_hfids(hs_handle, NULL);
+}
+
+void proto_register_hs(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_label, { "Label", "hs.label", FT_STRING, BASE_NONE, NULL, 0,
+          "The step as the textbook writes it: SYN(x), SYN+ACK(y,x+1), ACK(y+1), FIN(X), ACK(X+1), FIN(Y), ACK(Y+1), or RST(...)", HFILL } },
+        { &hf_step, { "Step", "hs.step", FT_UINT8, BASE_DEC, NULL, 0,
+          "1-3: opening handshake, 4-7: close; twice on a packet doing two steps", HFILL } },
+        { &hf_seq, { "Sequence number named by the label", "hs.seq", FT_UINT32, BASE_DEC, NULL, 0,
+          "x, y, X or Y (absolute unless the relative-numbers preference is set)", HFILL } },
+        { &hf_ack, { "Acknowledgment number named by the label", "hs.ack", FT_UINT32, BASE_DEC, NULL, 0,
+          "x+1, y+1, X+1 or Y+1", HFILL } },
+        { &hf_valid, { "Numbers check out", "hs.valid", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "The sequence and acknowledgment numbers are the ones the step requires", HFILL } },
+        { &hf_retrans, { "Retransmitted step", "hs.retransmission", FT_BOOLEAN, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_answers, { "Answers the step in frame", "hs.answers", FT_FRAMENUM, BASE_NONE,
+          FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, NULL, HFILL } },
+        { &hf_role, { "Sent by", "hs.role", FT_STRING, BASE_NONE, NULL, 0,
+          "initiator (sent the first SYN) or responder", HFILL } },
+        { &hf_anomaly, { "Anomaly", "hs.anomaly", FT_STRING, BASE_NONE, NULL, 0,
+          "Short name of each anomaly raised on this packet (the expert info hs.<name>)", HFILL } },
+        { &hf_stream, { "Stream index", "hs.stream", FT_UINT32, BASE_DEC, NULL, 0, "tcp.stream", HFILL } },
+        { &hf_attempt, { "Attempt", "hs.attempt", FT_UINT32, BASE_DEC, NULL, 0,
+          "Connection attempt within the stream: a SYN after a close or reset, or with a new ISN, starts a new one", HFILL } },
+        { &hf_initiator, { "Initiator", "hs.initiator", FT_STRING, BASE_NONE, NULL, 0,
+          "Address:port that opened the connection (Zeek's originator)", HFILL } },
+        { &hf_responder, { "Responder", "hs.responder", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_state_init, { "Initiator state", "hs.state.initiator", FT_STRING, BASE_NONE, NULL, 0,
+          "Kernel TCP state of the initiator as the capture shows it", HFILL } },
+        { &hf_state_resp, { "Responder state", "hs.state.responder", FT_STRING, BASE_NONE, NULL, 0,
+          "Kernel TCP state of the responder as the capture shows it", HFILL } },
+        { &hf_conn_state, { "Connection state (Zeek)", "hs.conn_state", FT_STRING, BASE_NONE, NULL, 0,
+          "S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH, as Zeek's conn.log", HFILL } },
+        { &hf_history, { "History (Zeek)", "hs.history", FT_STRING, BASE_NONE, NULL, 0,
+          "Zeek's history letters; upper case for the initiator", HFILL } },
+        { &hf_close_initiator, { "Closed first by", "hs.close.initiator", FT_STRING, BASE_NONE, NULL, 0,
+          "initiator or responder: who sent the first FIN", HFILL } },
+        { &hf_packets, { "Packets", "hs.conn.packets", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
+        { &hf_duration, { "Duration", "hs.conn.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_last, { "Last packet of the connection", "hs.conn.last", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Present on the last packet of each attempt (two-pass and GUI): one row per connection with -2 -Y hs.conn.last", HFILL } },
+        { &hf_rtt_syn_synack, { "SYN to SYN+ACK", "hs.rtt.syn_synack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_rtt_synack_ack, { "SYN+ACK to ACK", "hs.rtt.synack_ack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_rtt_handshake, { "Handshake (SYN to ACK)", "hs.rtt.handshake", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_rtt_note, { "Not measured", "hs.rtt.not_measured", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_SYN],    { "SYN(x) in frame", "hs.frame.syn", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_SYNACK], { "SYN+ACK(y,x+1) in frame", "hs.frame.synack", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_ACK],    { "ACK(y+1) in frame", "hs.frame.ack", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_FIN1],   { "FIN(X) in frame", "hs.frame.fin1", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_ACK1],   { "ACK(X+1) in frame", "hs.frame.ack1", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_FIN2],   { "FIN(Y) in frame", "hs.frame.fin2", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_frame[HS_STEP_ACK2],   { "ACK(Y+1) in frame", "hs.frame.ack2", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
+    };
+    static int *ett[] = { &ett_hs, &ett_step, &ett_conn, &ett_frames, &ett_rtt };
+
+    proto_hs = proto_register_protocol("Handshake (TCP connection lifecycle)", "Handshake", "hs");
+    proto_register_field_array(proto_hs, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert_register_protocol(proto_hs), ei, array_length(ei));
+
+    module_t *prefs = prefs_register_protocol(proto_hs, NULL);
+    prefs_register_bool_preference(prefs, "relative_numbers", "Relative sequence numbers",
+        "Show x, y, X, Y relative to each side's initial sequence number (x = y = 0, as Wireshark's "
+        "TCP shows by default) instead of absolute (as tcpdump -S prints them)", &pref_relative);
+    prefs_register_bool_preference(prefs, "info_column", "Show the step in the Info column",
+        "Append the step label, e.g. SYN+ACK(y,x+1), to the Info column", &pref_info_column);
+
+    hs_handle = create_dissector_handle(dissect_hs, proto_hs);
+    register_init_routine(hs_init);
+    register_cleanup_routine(hs_cleanup);
+    hs_tap = register_tap("hs");
+}
+
+void proto_reg_handoff_hs(void)
+{
+    for (int i = 0; i < IN_COUNT; i++)
+        in_hf[i] = proto_registrar_get_id_byname(in_names[i]);
+    register_postdissector(hs_handle);
+}

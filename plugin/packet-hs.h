@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* packet-hs.h - registration entry points of the Handshake post-dissector. */
+#ifndef PACKET_HS_H
+#define PACKET_HS_H
+
+void proto_register_hs(void);
+void proto_reg_handoff_hs(void);
+
+#endif /* PACKET_HS_H */
