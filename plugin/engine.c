@@ -24,6 +24,8 @@
 struct hs_engine {
     uint32_t   *stream_conn;    /* tcp.stream -> current conn id (0: none) */
     uint32_t    n_streams;
+    uint32_t   *tuple_conn;     /* 4-tuple id -> latest conn id */
+    uint32_t    n_tuples;
     hs_conn   **conns;          /* chunks of CONN_CHUNK */
     uint32_t    n_conn_chunks, n_conns;
     hs_result **frames;         /* chunks of FRAME_CHUNK, by frame number */
@@ -105,6 +107,7 @@ void hs_engine_free(hs_engine *eng)
     free(eng->conns);
     free(eng->frames);
     free(eng->stream_conn);
+    free(eng->tuple_conn);
     free(eng);
 }
 
@@ -122,6 +125,11 @@ const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id)
     if (!eng || id == 0 || id > eng->n_conns)
         return NULL;
     return &eng->conns[(id - 1) / CONN_CHUNK][(id - 1) % CONN_CHUNK];
+}
+
+bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream)
+{
+    return eng && stream < eng->n_streams && eng->stream_conn[stream] != 0;
 }
 
 uint32_t hs_engine_conn_count(const hs_engine *eng) { return eng ? eng->n_conns : 0; }
@@ -224,14 +232,31 @@ static bool syn_continues(const hs_conn *c, const hs_segment *s)
            (!(me->flags & HS_SIDE_SYN) || me->isn == s->seq);
 }
 
-static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *prev,
+/* The attempt a new one follows on the same 4-tuple: the stream's current
+ * one, or the latest one of the 4-tuple in an earlier stream. */
+static hs_conn *previous_attempt(hs_engine *eng, hs_conn *in_stream, uint32_t tuple)
+{
+    if (in_stream)
+        return in_stream;
+    if (tuple && tuple < eng->n_tuples)
+        return (hs_conn *)hs_engine_conn(eng, eng->tuple_conn[tuple]);
+    return NULL;
+}
+
+static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_stream,
                               const hs_segment *s, seg_kind kind, hs_result *res)
 {
+    uint32_t tuple = in_stream ? in_stream->tuple : s->tuple;
+    hs_conn *prev = previous_attempt(eng, in_stream, tuple);
+    if (tuple && !grow((void **)&eng->tuple_conn, &eng->n_tuples, tuple + 1,
+                       sizeof *eng->tuple_conn, &eng->bytes))
+        tuple = 0;
     hs_conn *c = conn_new(eng);
     if (!c)
         return NULL;
     c->stream = stream;
-    c->attempt = prev ? prev->attempt + 1 : 1;
+    c->tuple = tuple;
+    c->attempt = in_stream ? in_stream->attempt + 1 : 1;
     c->init_dir = s->dir;
     c->first_frame = s->frame;
     c->first_ns = s->time_ns;
@@ -258,6 +283,8 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *prev,
             res->flags |= HS_RES_RETRANS;
     }
     eng->stream_conn[stream] = c->id;
+    if (tuple)
+        eng->tuple_conn[tuple] = c->id;
     res->flags |= HS_RES_NEW;
     return c;
 }

@@ -38,7 +38,12 @@ typedef struct hs_segment {
     uint16_t flags;     /* HS_TH_* */
     uint8_t  dir;       /* 0 or 1: which endpoint of the stream sent it */
     uint8_t  have;      /* HS_HAVE_* */
+    uint32_t tuple;     /* id of the 4-tuple (0: unknown); see below */
 } hs_segment;
+/* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
+ * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
+ * the caller numbers 4-tuples densely (1, 2, ...) and passes the id with
+ * the first segment of each stream; later segments may leave it 0. */
 
 /* Roles within one connection attempt. */
 enum hs_role { HS_INITIATOR = 0, HS_RESPONDER = 1, HS_ROLE_NONE = 2 };
@@ -162,6 +167,7 @@ typedef struct hs_conn {
     uint32_t stream;       /* tcp.stream */
     uint32_t attempt;      /* 1-based, within the stream */
     uint32_t id;           /* index in the engine, 1-based */
+    uint32_t tuple;        /* 4-tuple id, 0 if unknown */
     uint32_t step_frame[HS_STEP_COUNT];  /* first frame of each step */
     uint32_t first_frame, last_frame;
     uint32_t packets;
@@ -219,6 +225,9 @@ void       hs_engine_free(hs_engine *eng);
  * capture order.  Returns the cached result, or NULL when the segment
  * cannot be analysed (frame 0, absurd stream, out of memory). */
 const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *seg);
+
+/* Whether a stream has been seen (so its 4-tuple id is already known). */
+bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream);
 
 /* The cached result of a frame, NULL if none. */
 const hs_result *hs_engine_result(const hs_engine *eng, uint32_t frame);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# One-step set-up on Debian or Ubuntu: install the build dependencies, build
+# the plugin, install it, and show it at work on the bundled seed capture.
+#
+# The plugin goes to your personal plugin folder
+# (~/.local/lib/wireshark/plugins/X.Y/epan).  Wireshark ignores personal
+# plugin folders when run as root, so as root it goes to the global folder
+# instead (override either with HS_INSTALL_DIR=/some/dir).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages="cmake gcc make libc6-dev pkg-config python3 tshark wireshark-dev libwireshark-dev libglib2.0-dev"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=$(dpkg-query -W -f='${Status} ${Package}\n' $packages 2>/dev/null | grep -vc '^install ok installed' || true)
+if [ "$missing" != 0 ] || ! command -v tshark >/dev/null; then
+    echo "== installing build dependencies: $packages"
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
+fi
+
+install_dir_arg=()
+if [ -n "${HS_INSTALL_DIR:-}" ]; then
+    install_dir_arg=(-DHS_INSTALL_DIR="$HS_INSTALL_DIR")
+elif [ "$(id -u)" -eq 0 ]; then
+    # Root: the global plugin folder of this Wireshark (tshark -G folders).
+    global=$(tshark -G folders 2>/dev/null | awk -F'\t' '/^Global Plugins:/ {print $2}')
+    install_dir_arg=(-DHS_INSTALL_DIR="$global/epan")
+fi
+
+echo "== building"
+cmake -S . -B build -DHS_BUILD_TESTS=OFF "${install_dir_arg[@]}" >/dev/null
+cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+echo "== installing"
+cmake --install build | grep -v '^-- Install configuration'
+echo "== tshark -r captures/seed-handshake.pcap"
+tshark -r captures/seed-handshake.pcap 2>&1 | grep -v 'Running as user "root"'

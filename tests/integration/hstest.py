@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run the real tshark with the freshly built plugin loaded.
+
+Wireshark ignores personal plugin folders and WIRESHARK_PLUGIN_DIR for
+root, so as root tshark runs as an ordinary user (`nobody`), and since the
+build folder may not be readable by that user, the plugin and captures are
+staged in a world-readable temporary folder first.  HOME points into that
+folder too, so a plugin installed in the real personal folder is never
+loaded twice.
+"""
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHARED_DIR = os.environ.get("HS_SHARED_DIR", os.path.join(os.path.dirname(SOURCE_DIR), "shared"))
+SKIP = 77  # ctest SKIP_RETURN_CODE
+
+# The columns of the golden files: what the plugin says about each packet.
+GOLDEN_FIELDS = [
+    "frame.number", "hs.step", "hs.label", "hs.seq", "hs.ack", "hs.valid", "hs.attempt",
+    "hs.role", "hs.state.initiator", "hs.state.responder", "hs.conn_state", "hs.history",
+    "hs.close.initiator", "hs.anomaly",
+]
+# The per-packet columns that single-pass and two-pass output must agree on.
+STEP_FIELDS = GOLDEN_FIELDS[:10]
+
+
+class Tshark:
+    def __init__(self, build_dir):
+        plugins = os.path.join(build_dir, "plugins")
+        if not os.path.isdir(plugins):
+            sys.exit(f"no plugin built in {plugins}")
+        self.stage = tempfile.mkdtemp(prefix="hs-test-")
+        atexit.register(shutil.rmtree, self.stage, True)
+        os.chmod(self.stage, 0o755)
+        shutil.copytree(plugins, os.path.join(self.stage, "plugins"))
+        self.captures = os.path.join(self.stage, "captures")
+        os.mkdir(self.captures)
+        for root, dirs, files in os.walk(self.stage):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.stage,
+            "LANG": "C.UTF-8",
+            "WIRESHARK_PLUGIN_DIR": os.path.join(self.stage, "plugins"),
+        }
+        for var in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if var in os.environ:
+                self.env[var] = os.environ[var]
+
+    def capture(self, path):
+        """A world-readable copy of a capture, for the unprivileged tshark."""
+        dest = os.path.join(self.captures, f"{len(os.listdir(self.captures))}-{os.path.basename(path)}")
+        shutil.copyfile(path, dest)
+        os.chmod(dest, 0o644)
+        return dest
+
+    def run(self, args, check=True):
+        cmd = ["tshark"] + list(args)
+        env = ["env", "-i"] + [f"{k}={v}" for k, v in self.env.items()]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "nobody", "--"] + env + cmd
+        else:
+            cmd = env + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=self.stage)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"tshark {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+        # Any dissector bug or warning from our plugin is a failure.
+        for line in p.stderr.splitlines():
+            if "Handshake" in line or "hs.so" in line or "Dissector bug" in line:
+                raise RuntimeError(f"tshark reported: {line}")
+        return p.stdout
+
+    def fields(self, capture, fields, two_pass=False, extra=()):
+        args = ["-r", capture, "-T", "fields", "-E", "header=y", "-E", "occurrence=a",
+                "-E", "aggregator=,"] + list(extra)
+        if two_pass:
+            args.insert(0, "-2")
+        for f in fields:
+            args += ["-e", f]
+        return self.run(args)
+
+
+def columns(tsv, names):
+    """Keep the named columns of a tab-separated output with a header row."""
+    lines = tsv.rstrip("\n").split("\n")
+    header = lines[0].split("\t")
+    idx = [header.index(n) for n in names]
+    return ["\t".join(row.split("\t")[i] for i in idx) for row in lines]
+
+
+def diff(expected, actual, what):
+    import difflib
+    d = "\n".join(difflib.unified_diff(expected, actual, "expected", "actual", lineterm=""))
+    print(f"MISMATCH: {what}\n{d}")
