@@ -355,6 +355,11 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     return 0;
 }
 
+const hs_conn *hs_tap_conn(const hs_result *r)
+{
+    return r ? hs_engine_conn(engine, r->conn) : NULL;
+}
+
 /* ---- life cycle ------------------------------------------------------------- */
 
 static void hs_init(void)
@@ -455,4 +460,5 @@ void proto_reg_handoff_hs(void)
     for (int i = 0; i < IN_COUNT; i++)
         in_hf[i] = proto_registrar_get_id_byname(in_names[i]);
     register_postdissector(hs_handle);
+    hs_reports_register(proto_hs);
 }

@@ -3,7 +3,16 @@
 #ifndef PACKET_HS_H
 #define PACKET_HS_H
 
+#include "engine.h"
+
 void proto_register_hs(void);
 void proto_reg_handoff_hs(void);
+
+/* The "hs" tap queues a const hs_result * per packet (it lives until the
+ * capture file is closed).  Reports get its connection attempt here. */
+const hs_conn *hs_tap_conn(const hs_result *r);
+
+/* Reports (stats_tree, Flow Graph) register from the handoff. */
+void hs_reports_register(int proto_hs);
 
 #endif /* PACKET_HS_H */
