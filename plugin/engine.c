@@ -209,7 +209,32 @@ static bool acks_syn(const hs_side *s, uint32_t ack)
     return ack == s->isn + 1 || (s->syn_len && ack == s->isn + 1 + s->syn_len);
 }
 
+/* Port hints seen from the other side: source and destination swap. */
+static uint8_t hint_swap(uint8_t h)
+{
+    uint8_t out = (uint8_t)(h & HS_HINT_PORTS_EQUAL);
+    if (h & HS_HINT_SPORT_SERVER) out |= HS_HINT_DPORT_SERVER;
+    if (h & HS_HINT_DPORT_SERVER) out |= HS_HINT_SPORT_SERVER;
+    if (!(h & (HS_HINT_SPORT_LOWER | HS_HINT_PORTS_EQUAL))) out |= HS_HINT_SPORT_LOWER;
+    return out;
+}
+
+/* The segment as the Zeek model sees it: with the stream's port hints. */
+static hs_segment with_hint(const hs_conn *c, const hs_segment *s)
+{
+    hs_segment z = *s;
+    z.hint = s->dir ? hint_swap(c->hint0) : c->hint0;
+    return z;
+}
+
 /* ---- new attempts -------------------------------------------------------- */
+
+/* Zeek's did_close on either side: any SYN after it starts a new attempt. */
+static bool attempt_closed(const hs_conn *c)
+{
+    return (c->flags & (HS_CONN_RESET | HS_CONN_REFUSED)) ||
+           ((c->side[0].flags | c->side[1].flags) & (HS_SIDE_FIN | HS_SIDE_RST));
+}
 
 static bool conn_over(const hs_conn *c)
 {
@@ -222,10 +247,12 @@ static bool syn_continues(const hs_conn *c, const hs_segment *s)
 {
     int role = s->dir == c->init_dir ? HS_INITIATOR : HS_RESPONDER;
     const hs_side *me = &c->side[role];
-    if (conn_over(c) || (c->flags & (HS_CONN_MIDSTREAM | HS_CONN_FLIPPED)))
+    if (attempt_closed(c) || (c->flags & HS_CONN_MIDSTREAM))
         return false;
-    if (role == HS_INITIATOR)
+    if (role == HS_INITIATOR)   /* retransmitted, or the late SYN of a SYN+ACK-first capture */
         return (me->flags & HS_SIDE_ISN) && me->isn == s->seq;
+    if (c->flags & HS_CONN_FLIPPED)
+        return false;
     /* Simultaneous open: the responder's own SYN (or its retransmission)
      * before the handshake is done and before it answered with SYN+ACK. */
     return !(c->flags & HS_CONN_ESTABLISHED) && !(me->flags & HS_SIDE_SYNACK) &&
@@ -256,6 +283,7 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
         return NULL;
     c->stream = stream;
     c->tuple = tuple;
+    c->hint0 = in_stream ? in_stream->hint0 : (s->dir ? hint_swap(s->hint) : s->hint);
     c->attempt = in_stream ? in_stream->attempt + 1 : 1;
     c->init_dir = s->dir;
     c->first_frame = s->frame;
@@ -267,6 +295,11 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
         c->flags |= HS_CONN_FLIPPED;
         c->side[HS_INITIATOR].flags |= HS_SIDE_SYN;   /* sent, not seen */
     } else if (kind == KIND_PLAIN || kind == KIND_FIN || kind == KIND_RST) {
+        /* Mid-stream: the originator is the sender, unless Zeek's port
+         * heuristic says the sender is the server. */
+        hs_segment zs = with_hint(c, s);
+        if (hs_zeek_flips_first(&zs))
+            c->init_dir = (uint8_t)!s->dir;
         c->flags |= HS_CONN_MIDSTREAM | HS_CONN_ESTABLISHED;
         res->anomalies |= HS_AN_BIT(HS_AN_NO_HANDSHAKE);
     } else if (kind != KIND_SYN) {
@@ -310,6 +343,12 @@ static void on_syn(ctx *x)
         if (again)
             x->res->flags |= HS_RES_RETRANS;
         return;
+    }
+    if (me->flags & HS_SIDE_ISN_GUESS) {
+        /* The SYN arrives after the SYN+ACK (reordered capture): it
+         * confirms the ISN the SYN+ACK acknowledged. */
+        me->flags &= (uint16_t)~HS_SIDE_ISN_GUESS;
+        fresh = true;
     }
     if (fresh) {
         me->flags |= HS_SIDE_SYN | HS_SIDE_ISN;
@@ -566,7 +605,9 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     seg_kind kind = classify(s->flags);
     hs_conn *c = (hs_conn *)hs_engine_conn(eng, eng->stream_conn[stream]);
     hs_result fresh = {0};
-    if (!c || (kind == KIND_SYN && !syn_continues(c, s))) {
+    /* A new attempt: the first segment of the stream, a SYN that does not
+     * continue the current attempt, or where Zeek would have timed it out. */
+    if (!c || (kind == KIND_SYN && !syn_continues(c, s)) || hs_zeek_expired(&c->zeek, s->time_ns)) {
         c = start_attempt(eng, stream, c, s, kind, &fresh);
         if (!c)
             return NULL;
@@ -599,7 +640,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
         res->label = (uint8_t)hs_label_of_steps(res->step[0], res->step[1]);
     hs_label_numbers(res, s);
 
-    hs_zeek_update(c, x.role, s);
+    hs_segment zs = with_hint(c, s);
+    hs_zeek_update(&c->zeek, c->packets == 0, &zs);
     track_seq(x.me, s);
     x.me->flags |= HS_SIDE_SENT;
     if (x.role == HS_RESPONDER)

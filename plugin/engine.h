@@ -39,6 +39,7 @@ typedef struct hs_segment {
     uint8_t  dir;       /* 0 or 1: which endpoint of the stream sent it */
     uint8_t  have;      /* HS_HAVE_* */
     uint32_t tuple;     /* id of the 4-tuple (0: unknown); see below */
+    uint8_t  hint;      /* HS_HINT_*: needed on a stream's first segment only */
 } hs_segment;
 /* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
  * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
@@ -139,13 +140,42 @@ typedef struct hs_side {
     uint32_t fin_seq;      /* sequence number of this side's FIN */
     uint32_t next_seq;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t syn_len;      /* payload carried on its SYN (TFO) */
-    uint32_t hist_seq[4];  /* last seq of the S, H, F, R history letters */
-    uint32_t retrans;      /* retransmitted payload segments (Zeek's T) */
     uint16_t flags;        /* HS_SIDE_* */
-    uint16_t hist_once;    /* history letters already recorded once */
-    uint8_t  zstate;       /* hs_zstate */
     uint8_t  kstate;       /* hs_kstate, as of the last segment */
+    uint8_t  pad;
 } hs_side;
+
+/* Zeek's view of one endpoint (zeek.c), indexed by dir, not role: Zeek
+ * has its own originator, which may differ from ours (docs/zeek-rules.md). */
+typedef struct hs_zeek_end {
+    uint32_t start;        /* Zeek's start_seq */
+    uint32_t last_seq;     /* one past the highest sequence number seen */
+    uint32_t hist_last[3]; /* keys of the last S/H, F and R letters */
+    uint32_t rxmit, rxmit_next;  /* retransmissions (T) and next threshold */
+    uint8_t  state, prev_state;  /* hs_zstate */
+    uint8_t  flags;        /* HS_ZEND_* */
+    uint8_t  pad;
+} hs_zeek_end;
+
+enum { HS_ZEND_DATA = 1 /* sent payload */ };
+
+#define HS_HISTORY_MAX 23
+
+typedef struct hs_zeek {
+    hs_zeek_end end[2];    /* by dir */
+    int64_t  last_ns;      /* Zeek's last_time: stops once both sides closed */
+    int64_t  attempt_at;   /* AttemptTimer: first SYN + 5 s, 0 when spent */
+    int64_t  close_at;     /* deletion after a complete close, 0 if none */
+    uint8_t  did_close;    /* bit per dir */
+    uint8_t  orig_dir;     /* dir of Zeek's originator */
+    uint8_t  hist_len;
+    uint16_t hist_seen;    /* Zeek's hist_seen: orig bits 0-7, resp bits 8-15 */
+    char     history[HS_HISTORY_MAX + 1];
+} hs_zeek;
+
+/* Hints from the ports, for Zeek's likely_server_ports heuristic. */
+enum { HS_HINT_SPORT_SERVER = 1, HS_HINT_DPORT_SERVER = 2, HS_HINT_SPORT_LOWER = 4,
+       HS_HINT_PORTS_EQUAL = 8 };
 
 enum {
     HS_SIDE_ISN       = 0x001,  /* isn known */
@@ -159,8 +189,6 @@ enum {
     HS_SIDE_SYN_RETX  = 0x100,  /* its SYN or SYN+ACK was retransmitted */
     HS_SIDE_SYNACK    = 0x200   /* sent a SYN+ACK */
 };
-
-#define HS_HISTORY_MAX 23
 
 /* One connection attempt (Zeek: one conn.log row). */
 typedef struct hs_conn {
@@ -178,8 +206,8 @@ typedef struct hs_conn {
     uint16_t flags;        /* HS_CONN_* */
     uint8_t  init_dir;     /* dir of the initiator */
     uint8_t  closer;       /* role of the active closer, or HS_ROLE_NONE */
-    uint8_t  hist_len;
-    char     history[HS_HISTORY_MAX + 1];
+    uint8_t  hint0;        /* port hints as seen from dir 0's side */
+    hs_zeek  zeek;         /* Zeek's conn_state and history (zeek.c) */
 } hs_conn;
 
 enum {
@@ -245,8 +273,9 @@ size_t hs_engine_bytes(const hs_engine *eng);
  * answered, handshake never completed, FIN never acknowledged. */
 uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
 
-/* Zeek conn_state of an attempt (as of its last segment so far). */
+/* Zeek conn_state and history of an attempt (as of its last segment so far). */
 hs_conn_state hs_conn_state_of(const hs_conn *c);
+static inline const char *hs_history_of(const hs_conn *c) { return c->zeek.history; }
 
 /* Names. */
 const char *hs_conn_state_name(hs_conn_state s);

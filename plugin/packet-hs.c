@@ -27,6 +27,12 @@ static dissector_handle_t hs_handle;
 static hs_engine *engine;              /* per capture file: init .. cleanup */
 static hs_pref_bool pref_relative = FALSE;
 static hs_pref_bool pref_info_column = TRUE;
+/* Zeek's likely_server_ports (as with its default scripts loaded): a
+ * connection seen without its SYN is oriented towards these ports. */
+#define HS_DEFAULT_SERVER_PORTS "21-23,25,53,80-81,88,110-111,135,139,143,389,443,445,465,502," \
+    "513,563,585,587,614,631,636,989-990,992-993,995,1080,1812,3128,3306,3389,5060,5222-5223," \
+    "5269,5432,6379,6666-6669,8000,8080,8888,20000"
+static range_t *pref_server_ports;
 
 /* Fields read from other dissectors, resolved in the handoff. */
 enum { IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_COUNT };
@@ -177,6 +183,14 @@ static guint32 tuple_id(packet_info *pinfo, guint8 dir)
     return n_tuple_ids;
 }
 
+static uint8_t port_hint(const packet_info *pinfo)
+{
+    return (uint8_t)((value_is_in_range(pref_server_ports, pinfo->srcport) ? HS_HINT_SPORT_SERVER : 0) |
+                     (value_is_in_range(pref_server_ports, pinfo->destport) ? HS_HINT_DPORT_SERVER : 0) |
+                     (pinfo->srcport < pinfo->destport ? HS_HINT_SPORT_LOWER : 0) |
+                     (pinfo->srcport == pinfo->destport ? HS_HINT_PORTS_EQUAL : 0));
+}
+
 static const hs_result *analyse(packet_info *pinfo, proto_tree *tree)
 {
     guint32 v;
@@ -198,8 +212,10 @@ static const hs_result *analyse(packet_info *pinfo, proto_tree *tree)
     seg.frame = pinfo->num;
     seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     seg.dir = direction(pinfo);
-    if (!hs_engine_stream_seen(engine, stream))
+    if (!hs_engine_stream_seen(engine, stream)) {
         seg.tuple = tuple_id(pinfo, seg.dir);
+        seg.hint = port_hint(pinfo);
+    }
     return hs_engine_add(engine, stream, &seg);
 }
 
@@ -255,7 +271,7 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
     add_endpoints(ct, tvb, pinfo, r);
     proto_item_set_generated(proto_tree_add_string(ct, hf_conn_state, tvb, 0, 0,
         hs_conn_state_name(hs_conn_state_of(c))));
-    proto_item_set_generated(proto_tree_add_string(ct, hf_history, tvb, 0, 0, c->history));
+    proto_item_set_generated(proto_tree_add_string(ct, hf_history, tvb, 0, 0, hs_history_of(c)));
     if (c->closer != HS_ROLE_NONE)
         proto_item_set_generated(proto_tree_add_string(ct, hf_close_initiator, tvb, 0, 0,
             hs_role_name((enum hs_role)c->closer)));
@@ -447,6 +463,11 @@ void proto_register_hs(void)
         "TCP shows by default) instead of absolute (as tcpdump -S prints them)", &pref_relative);
     prefs_register_bool_preference(prefs, "info_column", "Show the step in the Info column",
         "Append the step label, e.g. SYN+ACK(y,x+1), to the Info column", &pref_info_column);
+    range_convert_str(wmem_epan_scope(), &pref_server_ports, HS_DEFAULT_SERVER_PORTS, 65535);
+    prefs_register_range_preference(prefs, "server_ports", "Likely server ports",
+        "For a connection seen without its SYN (capture started mid-stream, or SYN+ACK first), a "
+        "sender using one of these ports (and talking to a port not in the list) is taken for the "
+        "responder, as Zeek's likely_server_ports does", &pref_server_ports, 65535);
 
     hs_handle = create_dissector_handle(dissect_hs, proto_hs);
     register_init_routine(hs_init);

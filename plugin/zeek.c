@@ -28,126 +28,320 @@ const char *hs_role_name(enum hs_role r)
     return r == HS_INITIATOR ? "initiator" : r == HS_RESPONDER ? "responder" : "none";
 }
 
-/* ---- history ------------------------------------------------------------ */
+/* ---- history (docs/zeek-rules.md section 5) ------------------------------- */
 
-enum { H_SYN = 0x01, H_FIN = 0x02, H_RST = 0x04, H_ACK = 0x08, H_DATA = 0x10,
-       H_MULTI = 0x20, H_FINRST = 0x40, H_RXMIT = 0x80 };
-enum { LAST_S, LAST_F, LAST_R };   /* index in hs_side.hist_seq */
+enum { H_SYN = 0x01, H_FIN = 0x02, H_RST = 0x04, H_FINRST = 0x08, H_DATA = 0x10,
+       H_ACK = 0x20, H_MULTI = 0x40 };
+enum { LAST_SYN, LAST_FIN, LAST_RST };
 
-static void add_letter(hs_conn *c, int role, char code)
+static bool is_orig(const hs_zeek *z, int dir) { return dir == z->orig_dir; }
+
+static void add_letter(hs_zeek *z, int dir, char code)
 {
-    if (c->hist_len >= HS_HISTORY_MAX)
-        return;
-    c->history[c->hist_len++] = role == HS_INITIATOR ? code : (char)(code - 'A' + 'a');
-    c->history[c->hist_len] = '\0';
+    if (z->hist_len >= HS_HISTORY_MAX)
+        return;                              /* long histories are cut, never overrun */
+    bool lower = code >= 'A' && code <= 'Z' && !is_orig(z, dir);
+    z->history[z->hist_len++] = lower ? (char)(code - 'A' + 'a') : code;
+    z->history[z->hist_len] = '\0';
 }
 
-/* Zeek's CheckHistory: the first time a kind is seen, record its letter. */
-static bool seen_before(hs_conn *c, int role, uint16_t bit, char code)
+static void flip_roles(hs_zeek *z)
 {
-    hs_side *s = &c->side[role];
-    if (s->hist_once & bit)
+    z->orig_dir = (uint8_t)!z->orig_dir;
+    if (z->hist_len < HS_HISTORY_MAX) {
+        z->history[z->hist_len++] = '^';
+        z->history[z->hist_len] = '\0';
+    }
+}
+
+/* Zeek's CheckHistory: the first time a kind is seen from the sender's
+ * current role, record its letter.  The mask is by role and is not
+ * swapped by a flip (a Zeek quirk kept on purpose). */
+static bool seen_before(hs_zeek *z, int dir, uint16_t bit, char code)
+{
+    uint16_t mask = is_orig(z, dir) ? bit : (uint16_t)(bit << 8);
+    if (z->hist_seen & mask)
         return true;
-    s->hist_once |= bit;
-    add_letter(c, role, code);
+    z->hist_seen |= mask;
+    add_letter(z, dir, code);
     return false;
 }
 
-/* S, H, F and R repeat only when their sequence number changed. */
-static void repeat_letter(hs_conn *c, int role, uint16_t bit, int slot, char code, uint32_t seq)
+/* S/H, F and R repeat only when their (relative) sequence number changed. */
+static void repeat_letter(hs_zeek *z, int dir, uint16_t bit, int slot, char code, uint32_t key)
 {
-    hs_side *s = &c->side[role];
-    if (seen_before(c, role, bit, code) && s->hist_seq[slot] != seq)
-        add_letter(c, role, code);
-    s->hist_seq[slot] = seq;
+    hs_zeek_end *e = &z->end[dir];
+    if (seen_before(z, dir, bit, code) && e->hist_last[slot] != key)
+        add_letter(z, dir, code);
+    e->hist_last[slot] = key;
 }
 
-/* Zeek's scaled entries (T, ...): a letter at 1, 10, 100 ... events. */
-static void scaled_letter(hs_conn *c, int role, uint32_t *count, char code)
+/* Before an A or D: a history of exactly "H" means the SYN+ACK's sender was
+ * taken for the originator; Zeek (5.1+) flips and rewrites it to "^h". */
+static void second_packet_flip(hs_zeek *z)
 {
-    uint32_t n = ++*count;
-    while (n % 10 == 0)
-        n /= 10;
-    if (n == 1)
-        add_letter(c, role, code);
+    if (z->hist_len == 1 && z->history[0] == 'H') {
+        z->orig_dir = (uint8_t)!z->orig_dir;
+        memcpy(z->history, "^h", 3);
+        z->hist_len = 2;
+    }
 }
 
-static void update_history(hs_conn *c, int role, const hs_segment *s)
+static void update_history(hs_zeek *z, int dir, const hs_segment *s, uint32_t rel_seq)
 {
     uint16_t f = s->flags;
     int bits = !!(f & HS_TH_SYN) + !!(f & HS_TH_FIN) + !!(f & HS_TH_RST);
-    hs_side *me = &c->side[role];
 
     if (bits > 1) {
         if ((f & HS_TH_FIN) && (f & HS_TH_RST))
-            seen_before(c, role, H_FINRST, 'I');
+            seen_before(z, dir, H_FINRST, 'I');
         else
-            seen_before(c, role, H_MULTI, 'Q');
+            seen_before(z, dir, H_MULTI, 'Q');
     } else if (f & HS_TH_SYN) {
-        repeat_letter(c, role, H_SYN, LAST_S, (f & HS_TH_ACK) ? 'H' : 'S', s->seq);
+        repeat_letter(z, dir, H_SYN, LAST_SYN, (f & HS_TH_ACK) ? 'H' : 'S', rel_seq);
     } else if (f & HS_TH_FIN) {
-        repeat_letter(c, role, H_FIN, LAST_F, 'F', s->seq + s->len);
+        repeat_letter(z, dir, H_FIN, LAST_FIN, 'F', rel_seq + s->len);
     } else if (f & HS_TH_RST) {
-        repeat_letter(c, role, H_RST, LAST_R, 'R', s->seq);
+        repeat_letter(z, dir, H_RST, LAST_RST, 'R', rel_seq);
     } else if (s->len) {
-        seen_before(c, role, H_DATA, 'D');
+        second_packet_flip(z);
+        seen_before(z, dir, H_DATA, 'D');
     } else if (f & HS_TH_ACK) {
-        seen_before(c, role, H_ACK, 'A');
+        second_packet_flip(z);
+        seen_before(z, dir, H_ACK, 'A');
     }
-    /* Retransmitted payload: data that starts before what was already sent. */
-    if (s->len && !(f & HS_TH_SYN) && (me->flags & HS_SIDE_NEXT) && (s->have & HS_HAVE_SEQ) &&
-        hs_seq_lt(s->seq, me->next_seq))
-        scaled_letter(c, role, &me->retrans, 'T');
 }
 
-/* ---- endpoint states ------------------------------------------------------- */
+/* ---- sequence bookkeeping (init_endpoint, update_last_seq) ------------------- */
 
-static void update_states(hs_conn *c, int role, const hs_segment *s)
+static uint32_t seg_len(const hs_segment *s)
 {
-    hs_side *me = &c->side[role], *peer = &c->side[!role];
-    uint16_t f = s->flags;
+    uint32_t n = (s->flags & HS_TH_RST) ? 0 : s->len;
+    return n + !!(s->flags & HS_TH_SYN) + !!(s->flags & HS_TH_FIN);
+}
 
-    if (f & HS_TH_RST) {
-        me->zstate = HS_Z_RESET;
-        return;
-    }
-    if (f & HS_TH_FIN) {
-        me->zstate = HS_Z_CLOSED;
-        return;
-    }
-    if (f & HS_TH_SYN) {
-        if (me->zstate == HS_Z_INACTIVE)
-            me->zstate = (f & HS_TH_ACK) ? HS_Z_SYN_ACK_SENT : HS_Z_SYN_SENT;
-        if ((f & HS_TH_ACK) && peer->zstate == HS_Z_SYN_SENT && role == HS_RESPONDER) {
-            /* the answer to a SYN: both sides move on when it is acked */
+static void init_endpoint(hs_zeek_end *e, const hs_segment *s)
+{
+    bool syn = s->flags & HS_TH_SYN;
+    bool rebase;
+    switch ((hs_zstate)e->state) {
+    case HS_Z_INACTIVE:
+        if (!syn) {
+            e->start = s->seq - 1;          /* the first byte is relative 1 */
+            e->last_seq = s->seq;
+            return;
         }
-        return;
+        rebase = true;
+        break;
+    case HS_Z_SYN_SENT: case HS_Z_SYN_ACK_SENT: rebase = syn && s->seq != e->start; break;
+    case HS_Z_ESTABLISHED: case HS_Z_PARTIAL:   rebase = syn; break;
+    case HS_Z_RESET:  rebase = syn && e->prev_state == HS_Z_INACTIVE; break;
+    default:          rebase = false; break;
     }
-    if (me->zstate == HS_Z_INACTIVE) {
-        me->zstate = HS_Z_PARTIAL;
-        return;
-    }
-    if ((f & HS_TH_ACK) && (me->zstate == HS_Z_SYN_SENT || me->zstate == HS_Z_SYN_ACK_SENT) &&
-        peer->zstate == HS_Z_SYN_ACK_SENT) {
-        me->zstate = HS_Z_ESTABLISHED;
-        peer->zstate = HS_Z_ESTABLISHED;
+    if (rebase) {
+        e->start = s->seq;
+        e->last_seq = s->seq + seg_len(s);
     }
 }
 
-void hs_zeek_update(hs_conn *c, int role, const hs_segment *s)
+/* Zeek's scaled entries: a letter at the 1st, 10th, 100th ... event. */
+static void scaled_letter(hs_zeek *z, int dir, uint32_t *count, uint32_t *next, char code)
 {
-    if ((c->flags & HS_CONN_FLIPPED) && c->hist_len == 0)
-        add_letter(c, HS_INITIATOR, '^');
-    update_history(c, role, s);
-    update_states(c, role, s);
+    if (!*next)
+        *next = 1;
+    if (++*count == *next) {
+        add_letter(z, dir, code);
+        *next = *next > UINT32_MAX / 10 ? UINT32_MAX : *next * 10;
+    }
 }
 
-/* ---- conn_state ------------------------------------------------------------- */
-
-/* Zeek's RSTOS0 test: history matches ^?S[^HAFGIQ]*R */
-static bool rstos0_history(const hs_conn *c)
+/* T: payload that does not reach past what the sender already sent. */
+static void update_last_seq(hs_zeek *z, int dir, const hs_segment *s, hs_zstate before)
 {
-    const char *h = c->history;
+    hs_zeek_end *e = &z->end[dir];
+    uint32_t end = s->seq + seg_len(s);
+    int32_t d = (int32_t)(end - e->last_seq);
+    uint32_t mag = d < 0 ? 0u - (uint32_t)d : (uint32_t)d;
+
+    if ((s->flags & (HS_TH_SYN | HS_TH_RST)) && mag > 1048576)
+        return;
+    if ((s->flags & HS_TH_FIN) && e->last_seq == e->start + 1)
+        e->last_seq = end;
+    else if (before == HS_Z_RESET)
+        return;
+    else if (d > 0)
+        e->last_seq = end;
+    else if (s->len)
+        scaled_letter(z, dir, &e->rxmit, &e->rxmit_next, 'T');
+}
+
+/* ---- endpoint state machine (section 3) ---------------------------------------- */
+
+static void set_state(hs_zeek_end *e, hs_zstate st)
+{
+    if (e->state != st) {
+        e->prev_state = e->state;
+        e->state = (uint8_t)st;
+    }
+}
+
+static void from_inactive(hs_zeek *z, int dir, uint16_t f, uint32_t len)
+{
+    hs_zeek_end *e = &z->end[dir], *p = &z->end[!dir];
+    if (f & HS_TH_SYN) {
+        if (is_orig(z, dir)) {
+            set_state(e, (f & HS_TH_ACK) ? HS_Z_SYN_ACK_SENT : HS_Z_SYN_SENT);
+        } else if (!(f & HS_TH_ACK) && p->state == HS_Z_SYN_ACK_SENT) {
+            flip_roles(z);                 /* SYN/SYN-ACK reversal */
+            set_state(e, HS_Z_ESTABLISHED);
+            set_state(p, HS_Z_ESTABLISHED);
+        } else {                           /* SYN+ACK answer, or simultaneous open */
+            set_state(e, HS_Z_ESTABLISHED);
+            if (p->state == HS_Z_SYN_SENT)
+                set_state(p, HS_Z_ESTABLISHED);
+        }
+    }
+    if (f & HS_TH_FIN)
+        set_state(e, HS_Z_CLOSED);
+    if (f & HS_TH_RST)
+        set_state(e, HS_Z_RESET);
+    if (f & (HS_TH_SYN | HS_TH_FIN | HS_TH_RST))
+        return;
+    if (!is_orig(z, dir) && len == 0 && p->state == HS_Z_SYN_SENT)
+        return;                            /* an ACK before the SYN-ACK is ignored */
+    set_state(e, (f & HS_TH_ACK) && p->state == HS_Z_ESTABLISHED ? HS_Z_ESTABLISHED : HS_Z_PARTIAL);
+}
+
+static void update_state(hs_zeek *z, int dir, uint16_t f, uint32_t len)
+{
+    hs_zeek_end *e = &z->end[dir], *p = &z->end[!dir];
+    switch ((hs_zstate)e->state) {
+    case HS_Z_INACTIVE:
+        from_inactive(z, dir, f, len);
+        break;
+    case HS_Z_SYN_SENT:
+    case HS_Z_SYN_ACK_SENT:
+        if (f & HS_TH_FIN)
+            set_state(e, HS_Z_CLOSED);
+        if (f & HS_TH_RST)
+            set_state(e, HS_Z_RESET);
+        break;
+    case HS_Z_ESTABLISHED:
+    case HS_Z_PARTIAL:
+        if ((f & (HS_TH_SYN | HS_TH_ACK)) == HS_TH_SYN && e->state == HS_Z_PARTIAL &&
+            p->state == HS_Z_INACTIVE)
+            set_state(e, HS_Z_SYN_SENT);
+        if ((f & HS_TH_RST))
+            set_state(e, HS_Z_RESET);
+        else if (f & HS_TH_FIN) {
+            set_state(e, HS_Z_CLOSED);
+            if (p->state == HS_Z_RESET && p->prev_state == HS_Z_CLOSED)
+                set_state(p, HS_Z_CLOSED);
+        }
+        break;
+    case HS_Z_CLOSED:
+        if ((f & HS_TH_RST) && p->state != HS_Z_CLOSED)
+            set_state(e, HS_Z_RESET);
+        break;
+    default:                               /* RESET: nothing changes any more */
+        break;
+    }
+}
+
+/* Zeek's port heuristic for a connection that does not start with a SYN. */
+static bool creation_flip(const hs_segment *s)
+{
+    bool no_syn = !(s->flags & HS_TH_SYN);
+    if (!no_syn && !(s->flags & HS_TH_ACK))
+        return false;                      /* a pure SYN names the originator */
+    if (!(s->hint & HS_HINT_SPORT_SERVER))
+        return false;
+    if (s->hint & HS_HINT_DPORT_SERVER)
+        return no_syn && (s->hint & HS_HINT_SPORT_LOWER);
+    return true;
+}
+
+bool hs_zeek_flips_first(const hs_segment *s)
+{
+    return creation_flip(s);
+}
+
+/* ---- timers (section 7) ------------------------------------------------------------ */
+
+#define SEC INT64_C(1000000000)
+#define TCP_ATTEMPT_DELAY   (5 * SEC)
+#define TCP_CLOSE_DELAY     (5 * SEC)
+#define TCP_LINGER          (5 * SEC)
+#define HANDSHAKE_INACTIVITY (60 * SEC)   /* udp_inactivity_timeout, used during the handshake */
+#define TCP_INACTIVITY      (300 * SEC)
+
+static bool handshaking(hs_zstate s)
+{
+    return s == HS_Z_INACTIVE || s == HS_Z_SYN_SENT || s == HS_Z_SYN_ACK_SENT;
+}
+
+bool hs_zeek_expired(hs_zeek *z, int64_t now)
+{
+    const hs_zeek_end *o = &z->end[z->orig_dir], *r = &z->end[!z->orig_dir];
+    if (z->close_at && now >= z->close_at)
+        return true;
+    if (z->attempt_at && now >= z->attempt_at) {
+        z->attempt_at = 0;                 /* fires once, on the state it finds */
+        if ((o->state == HS_Z_SYN_SENT || o->state == HS_Z_SYN_ACK_SENT) && r->state == HS_Z_INACTIVE)
+            return true;
+    }
+    bool hs = handshaking((hs_zstate)o->state) && handshaking((hs_zstate)r->state);
+    if (now - z->last_ns >= (hs ? HANDSHAKE_INACTIVITY : TCP_INACTIVITY))
+        return true;
+    /* ExpireTimer: a half-closed connection whose other side is gone too. */
+    bool any_reset = o->state == HS_Z_RESET || r->state == HS_Z_RESET;
+    bool any_inactive = o->state == HS_Z_INACTIVE || r->state == HS_Z_INACTIVE;
+    bool both_closed = o->state == HS_Z_CLOSED && r->state == HS_Z_CLOSED;
+    return z->did_close && (both_closed || any_reset || any_inactive) && now - z->last_ns > TCP_LINGER;
+}
+
+/* ConnectionClosed: a FIN or RST closed `dir`; a complete close schedules
+ * the connection's deletion. */
+static void closed(hs_zeek *z, int dir, int64_t now)
+{
+    const hs_zeek_end *e = &z->end[dir], *p = &z->end[!dir];
+    if (z->did_close & (1u << dir))
+        return;
+    z->did_close |= (uint8_t)(1u << dir);
+    if (e->state == HS_Z_RESET || (z->did_close & (1u << !dir)) || p->state == HS_Z_INACTIVE)
+        z->close_at = now + TCP_CLOSE_DELAY;
+}
+
+void hs_zeek_update(hs_zeek *z, bool first, const hs_segment *s)
+{
+    int dir = s->dir;
+    if (first) {
+        z->orig_dir = (uint8_t)dir;
+        if (creation_flip(s))
+            flip_roles(z);
+    }
+    hs_zeek_end *e = &z->end[dir];
+    hs_zstate before = (hs_zstate)e->state;
+    init_endpoint(e, s);
+    update_history(z, dir, s, s->seq - e->start);
+    if (z->did_close != 3)
+        z->last_ns = s->time_ns;
+    update_last_seq(z, dir, s, before);
+    if (s->len && !(s->flags & HS_TH_RST))
+        e->flags |= HS_ZEND_DATA;
+    update_state(z, dir, s->flags, s->len);
+    if (before == HS_Z_INACTIVE && dir == z->orig_dir &&
+        (e->state == HS_Z_SYN_SENT || e->state == HS_Z_SYN_ACK_SENT))
+        z->attempt_at = s->time_ns + TCP_ATTEMPT_DELAY;
+    if (e->state != before && (e->state == HS_Z_CLOSED || e->state == HS_Z_RESET))
+        closed(z, dir, s->time_ns);
+}
+
+/* ---- conn_state (section 6) ------------------------------------------------------- */
+
+/* ^\^?S[^HAFGIQ]*R, anchored at the start, case-sensitive. */
+static bool rstos0_history(const char *h)
+{
     if (*h == '^')
         h++;
     if (*h != 'S')
@@ -161,30 +355,34 @@ static bool rstos0_history(const hs_conn *c)
     return false;
 }
 
+static bool inactive(hs_zstate s) { return s == HS_Z_INACTIVE || s == HS_Z_PARTIAL; }
+
 hs_conn_state hs_conn_state_of(const hs_conn *c)
 {
-    hs_zstate o = (hs_zstate)c->side[HS_INITIATOR].zstate;
-    hs_zstate r = (hs_zstate)c->side[HS_RESPONDER].zstate;
+    const hs_zeek *z = &c->zeek;
+    const hs_zeek_end *oe = &z->end[z->orig_dir], *re = &z->end[!z->orig_dir];
+    hs_zstate os = (hs_zstate)oe->state, rs = (hs_zstate)re->state;
 
-    if (r == HS_Z_RESET) {
-        if (o == HS_Z_SYN_SENT || o == HS_Z_SYN_ACK_SENT)
+    if (rs == HS_Z_RESET) {
+        if (os == HS_Z_SYN_SENT || os == HS_Z_SYN_ACK_SENT ||
+            (os == HS_Z_RESET && !(oe->flags & HS_ZEND_DATA) && !(re->flags & HS_ZEND_DATA)))
             return HS_CS_REJ;
-        return o == HS_Z_INACTIVE ? HS_CS_RSTRH : HS_CS_RSTR;
+        return inactive(os) ? HS_CS_RSTRH : HS_CS_RSTR;
     }
-    if (o == HS_Z_RESET) {
-        if (r == HS_Z_INACTIVE)
-            return rstos0_history(c) ? HS_CS_RSTOS0 : HS_CS_OTH;
+    if (os == HS_Z_RESET) {
+        if (inactive(rs))
+            return rstos0_history(z->history) ? HS_CS_RSTOS0 : HS_CS_OTH;
         return HS_CS_RSTO;
     }
-    if (o == HS_Z_CLOSED && r == HS_Z_CLOSED)
+    if (os == HS_Z_CLOSED && rs == HS_Z_CLOSED)
         return HS_CS_SF;
-    if (o == HS_Z_CLOSED)
-        return r == HS_Z_INACTIVE ? HS_CS_SH : HS_CS_S2;
-    if (r == HS_Z_CLOSED)
-        return o == HS_Z_INACTIVE ? HS_CS_SHR : HS_CS_S3;
-    if (o == HS_Z_SYN_SENT && r == HS_Z_INACTIVE)
+    if (os == HS_Z_CLOSED)
+        return inactive(rs) ? HS_CS_SH : HS_CS_S2;
+    if (rs == HS_Z_CLOSED)
+        return inactive(os) ? HS_CS_SHR : HS_CS_S3;
+    if (os == HS_Z_SYN_SENT && rs == HS_Z_INACTIVE)
         return HS_CS_S0;
-    if (o == HS_Z_ESTABLISHED && r == HS_Z_ESTABLISHED)
+    if (os == HS_Z_ESTABLISHED && rs == HS_Z_ESTABLISHED)
         return HS_CS_S1;
     return HS_CS_OTH;
 }

@@ -9,7 +9,17 @@
 
 #include "engine.h"
 
-/* Update endpoint states and history for a segment sent by `role`. */
-void hs_zeek_update(hs_conn *c, int role, const hs_segment *s);
+/* Update Zeek's endpoint states and history with one segment; `first` for
+ * the attempt's first segment (Zeek's connection creation). */
+void hs_zeek_update(hs_zeek *z, bool first, const hs_segment *s);
+
+/* Whether Zeek would have timed the connection out (and so would start a
+ * new connection record) by the time `now_ns`: docs/zeek-rules.md 7.3.
+ * Consumes the one-shot attempt timer, so call it once per segment. */
+bool hs_zeek_expired(hs_zeek *z, int64_t now_ns);
+
+/* Whether Zeek's likely_server_ports heuristic makes the receiver of this
+ * first segment the originator. */
+bool hs_zeek_flips_first(const hs_segment *s);
 
 #endif /* HS_ZEEK_H */

@@ -39,7 +39,7 @@ static run feed_stream(run *rn, uint32_t stream, const pkt *p, int n, uint32_t f
 {
     for (int i = 0; i < n; i++) {
         hs_segment s = { (int64_t)(first_frame + i) * 10000000, first_frame + (uint32_t)i,
-                         p[i].seq, p[i].ack, p[i].len, p[i].flags, p[i].dir, HS_HAVE_ALL, 0 };
+                         p[i].seq, p[i].ack, p[i].len, p[i].flags, p[i].dir, HS_HAVE_ALL, 0, 0 };
         rn->r[first_frame + (uint32_t)i] = hs_engine_add(rn->eng, stream, &s);
     }
     rn->n = (int)first_frame + n - 1;
@@ -122,7 +122,7 @@ static void test_seed_steps(void)
     CHECK(rn.r[2]->seq == 3859825850u && rn.r[2]->ack == 1337949937u);
     CHECK(rn.r[7]->seq == 3859826074u && rn.r[8]->ack == 3859826075u);
     CHECK_STR(state(&rn, 10), "SF");
-    CHECK_STR(c->history, "ShADdfFa");
+    CHECK_STR(hs_history_of(c), "ShADdfFa");
     CHECK(c->step_frame[HS_STEP_SYN] == 1 && c->step_frame[HS_STEP_ACK2] == 10);
     CHECK(hs_engine_conn_count(rn.eng) == 1);
     hs_engine_free(rn.eng);
@@ -275,7 +275,7 @@ static void test_refused_and_retry(void)
     CHECK(!anomaly(&rn, 3, HS_AN_PORT_REUSE));
     CHECK_STR(state(&rn, 2), "REJ");
     CHECK_STR(state(&rn, 4), "REJ");
-    CHECK_STR(conn(&rn, 4)->history, "Sr");
+    CHECK_STR(hs_history_of(conn(&rn, 4)), "Sr");
     hs_engine_free(rn.eng);
 }
 
@@ -300,7 +300,7 @@ static void test_syn_retransmissions_unanswered(void)
     CHECK(hs_final_anomalies(c, rn.r[1], 1) == HS_AN_BIT(HS_AN_SYN_UNANSWERED));
     CHECK(hs_final_anomalies(c, rn.r[2], 2) == 0);
     CHECK_STR(state(&rn, 3), "S0");
-    CHECK_STR(c->history, "S");
+    CHECK_STR(hs_history_of(c), "S");
     CHECK(c->flags & HS_CONN_SYN_RETX);
     CHECK(c->step_ns[HS_STEP_SYN] != 0);
     hs_engine_free(rn.eng);
@@ -378,7 +378,7 @@ static void test_handshake_ack_with_data(void)
     const pkt p[] = { { C, SYN, 10, 0, 0 }, { S, SYN | ACK, 90, 11, 0 }, { C, PSH | ACK, 11, 91, 50 } };
     run rn = feed(p, 3);
     CHECK(rn.r[3]->step[0] == HS_STEP_ACK && valid(&rn, 3));
-    CHECK_STR(conn(&rn, 3)->history, "ShD");
+    CHECK_STR(hs_history_of(conn(&rn, 3)), "ShD");
     hs_engine_free(rn.eng);
 }
 
@@ -469,7 +469,7 @@ static void test_rst_by_responder(void)
                       { S, RST, 501, 0, 0 } };
     run rn = feed(p, 4);
     CHECK_STR(state(&rn, 4), "RSTR");
-    CHECK_STR(conn(&rn, 4)->history, "ShAr");
+    CHECK_STR(hs_history_of(conn(&rn, 4)), "ShAr");
     hs_engine_free(rn.eng);
 }
 
@@ -518,7 +518,7 @@ static void test_retransmitted_data_before_fin_is_fine(void)
     };
     run rn = feed(p, 6);
     CHECK(!anomaly(&rn, 6, HS_AN_DATA_AFTER_FIN));
-    CHECK_STR(conn(&rn, 6)->history, "ShADFT");
+    CHECK_STR(hs_history_of(conn(&rn, 6)), "ShADFT");
     hs_engine_free(rn.eng);
 }
 
@@ -562,7 +562,7 @@ static void test_synack_first(void)
     CHECK(anomaly(&rn, 1, HS_AN_SYN_MISSING));
     CHECK(rn.r[1]->step[0] == HS_STEP_SYNACK && !(rn.r[1]->flags & HS_RES_CHECKED));
     CHECK(rn.r[2]->step[0] == HS_STEP_ACK && valid(&rn, 2));
-    CHECK(c->history[0] == '^');
+    CHECK(hs_history_of(c)[0] == '^');
     hs_engine_free(rn.eng);
 }
 
@@ -601,12 +601,12 @@ static void test_port_reuse_new_stream(void)
     const pkt b[] = { { C, SYN, 900, 0, 0 } };
     const pkt c[] = { { C, SYN, 5000, 0, 0 } };
     for (int i = 0; i < 2; i++) {
-        hs_segment s = { i, (uint32_t)i + 1, a[i].seq, a[i].ack, 0, a[i].flags, a[i].dir, HS_HAVE_ALL, 7 };
+        hs_segment s = { i, (uint32_t)i + 1, a[i].seq, a[i].ack, 0, a[i].flags, a[i].dir, HS_HAVE_ALL, 7, 0 };
         rn.r[i + 1] = hs_engine_add(rn.eng, 0, &s);
     }
-    hs_segment s3 = { 3, 3, b[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 7 };
+    hs_segment s3 = { 3, 3, b[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 7, 0 };
     rn.r[3] = hs_engine_add(rn.eng, 1, &s3);
-    hs_segment s4 = { 4, 4, c[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 8 };
+    hs_segment s4 = { 4, 4, c[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 8, 0 };
     rn.r[4] = hs_engine_add(rn.eng, 2, &s4);
     CHECK(hs_engine_stream_seen(rn.eng, 1) && !hs_engine_stream_seen(rn.eng, 3));
     CHECK(anomaly(&rn, 3, HS_AN_PORT_REUSE));
@@ -642,9 +642,9 @@ static void test_missing_fields(void)
 {
     /* No ack number known: a SYN+ACK cannot be checked, nothing crashes. */
     hs_engine *eng = hs_engine_new();
-    hs_segment s1 = { 1, 1, 10, 0, 0, SYN, C, HS_HAVE_SEQ, 0 };
-    hs_segment s2 = { 2, 2, 90, 0, 0, SYN | ACK, S, HS_HAVE_SEQ, 0 };
-    hs_segment s3 = { 3, 3, 11, 0, 0, ACK, C, HS_HAVE_SEQ, 0 };
+    hs_segment s1 = { 1, 1, 10, 0, 0, SYN, C, HS_HAVE_SEQ, 0, 0 };
+    hs_segment s2 = { 2, 2, 90, 0, 0, SYN | ACK, S, HS_HAVE_SEQ, 0, 0 };
+    hs_segment s3 = { 3, 3, 11, 0, 0, ACK, C, HS_HAVE_SEQ, 0, 0 };
     const hs_result *r1 = hs_engine_add(eng, 0, &s1);
     const hs_result *r2 = hs_engine_add(eng, 0, &s2);
     const hs_result *r3 = hs_engine_add(eng, 0, &s3);
@@ -658,7 +658,7 @@ static void test_missing_fields(void)
 static void test_frame_zero_and_huge_stream(void)
 {
     hs_engine *eng = hs_engine_new();
-    hs_segment s = { 0, 0, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0 };
+    hs_segment s = { 0, 0, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0 };
     CHECK(hs_engine_add(eng, 0, &s) == NULL);
     s.frame = 1;
     CHECK(hs_engine_add(eng, UINT32_MAX, &s) == NULL);
@@ -673,7 +673,7 @@ static void test_frame_zero_and_huge_stream(void)
 static void test_frame_analysed_once(void)
 {
     hs_engine *eng = hs_engine_new();
-    hs_segment s = { 0, 1, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0 };
+    hs_segment s = { 0, 1, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0 };
     const hs_result *a = hs_engine_add(eng, 0, &s);
     const hs_result *b = hs_engine_add(eng, 0, &s);
     CHECK(a == b && hs_engine_conn_count(eng) == 1);
@@ -687,7 +687,7 @@ static void test_many_streams(void)
     /* 100k unanswered SYNs: one attempt each, memory bounded per attempt. */
     hs_engine *eng = hs_engine_new();
     for (uint32_t i = 0; i < 100000; i++) {
-        hs_segment s = { i, i + 1, i * 7919u, 0, 0, SYN, C, HS_HAVE_ALL, 0 };
+        hs_segment s = { i, i + 1, i * 7919u, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0 };
         hs_engine_add(eng, i, &s);
     }
     CHECK(hs_engine_conn_count(eng) == 100000);
@@ -715,7 +715,7 @@ static void test_history_repeats(void)
                       { C, ACK, 6, 51, 0 }, { C, ACK, 6, 51, 0 }, { C, PSH | ACK, 6, 51, 3 },
                       { C, PSH | ACK, 9, 51, 3 }, { S, RST, 51, 0, 0 }, { S, RST, 51, 0, 0 } };
     run rn = feed(p, 9);
-    CHECK_STR(conn(&rn, 9)->history, "ShADr");
+    CHECK_STR(hs_history_of(conn(&rn, 9)), "ShADr");
     hs_engine_free(rn.eng);
 }
 

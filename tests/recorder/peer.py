@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""One side of a recorder scenario, using real kernel sockets.
+
+Usage: peer.py --run-dir DIR [--family 4|6] SCENARIO client|server
+
+record.sh runs the "server" role inside the server network namespace and the
+"client" role inside the client namespace (where the capture is taken).  The
+two roles (and record.sh) synchronise only through files in --run-dir, and
+otherwise follow fixed sleeps, so every recording has the same lifecycle.
+
+Files used in the run directory:
+  server.ready      server is listening (written by the server)
+  client.done       client role finished (written by the client)
+  established       midstream/open-at-end/one-side-closed-at-end: the state
+                    record.sh waits for before starting/stopping the capture
+  capture.started   written by record.sh after tcpdump is listening
+  capture.stopped   written by record.sh after tcpdump has exited
+  close.client/close.server, open.client/open.server  two-sided barriers
+"""
+
+import argparse
+import errno
+import os
+import socket
+import struct
+import sys
+import time
+
+ADDR = {
+    4: {"client": "198.18.0.1", "server": "198.18.0.2"},
+    6: {"client": "fd00:0:0:1::1", "server": "fd00:0:0:1::2"},
+}
+SERVER_PORT = 8080
+# Fixed client ports make the 4-tuples identical in every recording.
+CLIENT_PORT = {
+    "normal-4way": 40001,
+    "close-3way": 40002,
+    "refused": 40003,
+    "syn-unanswered": 40004,
+    "synack-retrans": 40005,
+    "client-abort": 40006,
+    "server-abort": 40007,
+    "half-close": 40008,
+    "simultaneous-close": 40009,
+    "simultaneous-open": 40010,
+    "port-reuse": 40011,
+    "tfo": 40012,  # second TFO connection uses 40112
+    "ecn": 40013,
+    "ipv6": 40014,
+    "midstream": 40015,
+    "open-at-end": 40016,
+    "one-side-closed-at-end": 40017,
+}
+SIMOPEN_SERVER_PORT = 40110   # the "server" side of simultaneous-open
+
+IO_TIMEOUT = 30.0
+# Longer than the kernel's maximum delayed-ACK time (200 ms), so an ACK that
+# the kernel delays is always sent on its own before the next step.
+ACK_SETTLE = 0.5
+
+TCP_FASTOPEN = getattr(socket, "TCP_FASTOPEN", 23)
+MSG_FASTOPEN = getattr(socket, "MSG_FASTOPEN", 0x20000000)
+
+
+class Peer:
+    def __init__(self, run_dir, family, scenario):
+        self.run_dir = run_dir
+        self.family = family
+        self.scenario = scenario
+        self.af = socket.AF_INET if family == 4 else socket.AF_INET6
+
+    # --- synchronisation through files -----------------------------------
+    def path(self, name):
+        return os.path.join(self.run_dir, name)
+
+    def touch(self, name):
+        with open(self.path(name), "w") as f:
+            f.write("%f\n" % time.time())
+
+    def wait_file(self, name, timeout=IO_TIMEOUT, poll=0.001):
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self.path(name)):
+            if time.monotonic() > deadline:
+                raise TimeoutError("timed out waiting for " + name)
+            time.sleep(poll)
+
+    def barrier(self, name, role):
+        """Both sides touch NAME.ROLE and continue once both files exist."""
+        other = "server" if role == "client" else "client"
+        self.touch("%s.%s" % (name, role))
+        self.wait_file("%s.%s" % (name, other), poll=0.0005)
+
+    # --- sockets ---------------------------------------------------------
+    def sockaddr(self, who, port):
+        return (ADDR[self.family][who], port)
+
+    def listen(self, port=SERVER_PORT, fastopen=False):
+        s = socket.socket(self.af, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(self.sockaddr("server", port))
+        if fastopen:
+            s.setsockopt(socket.IPPROTO_TCP, TCP_FASTOPEN, 16)
+        s.listen(8)
+        s.settimeout(IO_TIMEOUT)
+        self.touch("server.ready")
+        return s
+
+    def accept(self, lsock):
+        c, _ = lsock.accept()
+        c.settimeout(IO_TIMEOUT)
+        return c
+
+    def client_socket(self, port=None, reuse=False):
+        s = socket.socket(self.af, socket.SOCK_STREAM)
+        if reuse:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(self.sockaddr("client", port or CLIENT_PORT[self.scenario]))
+        s.settimeout(IO_TIMEOUT)
+        return s
+
+    def connect(self, port=None, reuse=False):
+        self.wait_file("server.ready")
+        s = self.client_socket(port, reuse)
+        s.connect(self.sockaddr("server", SERVER_PORT))
+        return s
+
+    @staticmethod
+    def recv_line(s):
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise ConnectionError("EOF before end of line")
+            buf += chunk
+        return buf
+
+    @staticmethod
+    def recv_until_eof(s):
+        total = 0
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return total
+            total += len(chunk)
+
+    @staticmethod
+    def abort(s):
+        """close() with SO_LINGER {1, 0}: the kernel sends RST."""
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+
+    # --- common building blocks ----------------------------------------------
+    def request(self, s, n=1):
+        s.sendall(b"REQUEST %d\n" % n)
+        return self.recv_line(s)
+
+    def serve_one(self, c, n=1):
+        line = self.recv_line(c)
+        c.sendall(b"RESPONSE %d to %s" % (n, line))
+
+    def client_close_first(self, s):
+        """Client closes; server (see server_close_second) closes later."""
+        time.sleep(0.2)
+        s.close()
+        time.sleep(ACK_SETTLE * 2)
+
+    def server_close_second(self, c):
+        """Read EOF, wait long enough for the delayed ACK, then close:
+        the close is FIN, ACK, FIN, ACK (4 packets)."""
+        if self.recv_until_eof(c) != 0:
+            raise RuntimeError("unexpected data before EOF")
+        time.sleep(ACK_SETTLE)
+        c.close()
+        time.sleep(0.3)
+
+    # --- scenarios -------------------------------------------------------
+    # Each scenario is a pair of methods s_<name>_server / s_<name>_client.
+
+    def s_normal_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_normal_client(self):
+        s = self.connect()
+        self.request(s)
+        self.client_close_first(s)
+
+    s_normal_4way_server = s_normal_server
+    s_normal_4way_client = s_normal_client
+    s_ecn_server = s_normal_server
+    s_ecn_client = s_normal_client
+    s_ipv6_server = s_normal_server
+    s_ipv6_client = s_normal_client
+
+    def s_close_3way_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        # Close at once on EOF: the ACK of the client's FIN is still a
+        # delayed ACK, so it rides on our FIN (FIN+ACK).
+        self.recv_until_eof(c)
+        c.close()
+        time.sleep(0.3)
+
+    def s_close_3way_client(self):
+        s = self.connect()
+        self.request(s)
+        self.client_close_first(s)
+
+    def s_refused_server(self):
+        # Nobody listens on SERVER_PORT: the kernel answers RST+ACK.
+        self.touch("server.ready")
+
+    def s_refused_client(self):
+        try:
+            self.connect()
+        except ConnectionRefusedError:
+            print("refused as expected")
+            time.sleep(0.2)
+            return
+        raise RuntimeError("connect() unexpectedly succeeded")
+
+    def s_syn_unanswered_server(self):
+        # The SYNs are dropped by an nftables rule (see record.sh).
+        ls = self.listen()
+        self.wait_file("client.done", timeout=60)
+        ls.close()
+
+    def s_syn_unanswered_client(self):
+        self.wait_file("server.ready")
+        s = self.client_socket()
+        s.settimeout(60)  # longer than the kernel's own give-up time
+        t0 = time.monotonic()
+        try:
+            s.connect(self.sockaddr("server", SERVER_PORT))
+        except OSError as e:
+            # The kernel gives up with ETIMEDOUT; a Python-level timeout
+            # (socket.timeout, errno None) would mean it never gave up.
+            if e.errno != errno.ETIMEDOUT:
+                raise
+            print("connect gave up after %.1f s: %s" % (time.monotonic() - t0, e))
+            time.sleep(0.2)
+            return
+        raise RuntimeError("connect() unexpectedly succeeded")
+
+    def s_synack_retrans_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_synack_retrans_client(self):
+        s = self.connect()
+        # Stay silent while the server, whose copy of our first ACK was
+        # dropped, retransmits its SYN+ACK (after 1 s); our answer to it
+        # completes the handshake.  Any data segment would complete it too.
+        time.sleep(2.0)
+        self.request(s)
+        self.client_close_first(s)
+
+    def s_client_abort_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        try:
+            data = c.recv(4096)
+            raise RuntimeError("expected a reset, got %r" % data)
+        except ConnectionResetError:
+            print("server saw the reset")
+        c.close()
+
+    def s_client_abort_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(ACK_SETTLE)
+        self.abort(s)
+        time.sleep(0.3)
+
+    def s_server_abort_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        time.sleep(ACK_SETTLE)
+        self.abort(c)
+        time.sleep(0.3)
+
+    def s_server_abort_client(self):
+        s = self.connect()
+        self.request(s)
+        try:
+            data = s.recv(4096)
+            raise RuntimeError("expected a reset, got %r" % data)
+        except ConnectionResetError:
+            print("client saw the reset")
+        s.close()
+
+    def s_half_close_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        line = self.recv_line(c)
+        if self.recv_until_eof(c) != 0:
+            raise RuntimeError("unexpected data before EOF")
+        # The client can no longer send, but still receives.
+        for i in range(5):
+            c.sendall(b"CHUNK %d for %s" % (i, line) + b"x" * 500 + b"\n")
+            time.sleep(0.2)
+        time.sleep(0.1)
+        c.close()
+        time.sleep(0.3)
+
+    def s_half_close_client(self):
+        s = self.connect()
+        s.sendall(b"REQUEST 1\n")
+        time.sleep(ACK_SETTLE)
+        s.shutdown(socket.SHUT_WR)
+        n = self.recv_until_eof(s)
+        print("client received %d bytes after its FIN" % n)
+        s.close()
+        time.sleep(0.3)
+
+    def s_simultaneous_close_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        time.sleep(ACK_SETTLE)
+        self.barrier("close", "server")
+        c.close()
+        time.sleep(1.0)
+
+    def s_simultaneous_close_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(ACK_SETTLE)
+        self.barrier("close", "client")
+        s.close()
+        time.sleep(1.0)
+
+    def simopen(self, role):
+        me, other = (("client", "server") if role == "client"
+                     else ("server", "client"))
+        ports = {"client": CLIENT_PORT[self.scenario], "server": SIMOPEN_SERVER_PORT}
+        s = socket.socket(self.af, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(self.sockaddr(me, ports[me]))
+        s.settimeout(IO_TIMEOUT)
+        self.barrier("open", role)
+        s.connect(self.sockaddr(other, ports[other]))
+        return s
+
+    def s_simultaneous_open_server(self):
+        self.touch("server.ready")
+        s = self.simopen("server")
+        self.serve_one(s)
+        self.server_close_second(s)
+
+    def s_simultaneous_open_client(self):
+        s = self.simopen("client")
+        time.sleep(ACK_SETTLE)
+        self.request(s)
+        self.client_close_first(s)
+
+    def s_port_reuse_server(self):
+        ls = self.listen()
+        for n in (1, 2):
+            c = self.accept(ls)
+            self.serve_one(c, n)
+            self.server_close_second(c)
+
+    def s_port_reuse_client(self):
+        s = self.connect(reuse=True)
+        self.request(s, 1)
+        self.client_close_first(s)  # the client socket is now in TIME_WAIT
+        # What works here (Linux 6.18, tcp_tw_reuse at its default 2 =
+        # loopback only, even with 0): SO_REUSEADDR lets bind() take the
+        # port held by our TIME_WAIT socket, and connect() from an explicitly
+        # bound port may then take over the TIME_WAIT 4-tuple at once
+        # (timestamps are on; __inet_check_established() with no twp).
+        # Without SO_REUSEADDR bind() fails with EADDRINUSE.
+        time.sleep(1.0)
+        s = self.connect(reuse=True)
+        self.request(s, 2)
+        self.client_close_first(s)
+
+    def s_tfo_server(self):
+        ls = self.listen(fastopen=True)
+        for n in (1, 2):
+            c = self.accept(ls)
+            self.serve_one(c, n)
+            self.server_close_second(c)
+
+    def s_tfo_client(self):
+        self.wait_file("server.ready")
+        for n, port in ((1, CLIENT_PORT["tfo"]), (2, CLIENT_PORT["tfo"] + 100)):
+            s = self.client_socket(port)
+            s.settimeout(None)  # sendto(MSG_FASTOPEN) must block like connect()
+            # 1st: no cookie yet, the SYN asks for one and the data follows
+            # the handshake.  2nd: the SYN carries the cookie and the data.
+            s.sendto(b"REQUEST %d\n" % n, MSG_FASTOPEN,
+                     self.sockaddr("server", SERVER_PORT))
+            s.settimeout(IO_TIMEOUT)
+            self.recv_line(s)
+            self.client_close_first(s)
+            time.sleep(0.5)
+
+    def s_midstream_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c, 1)
+        self.serve_one(c, 2)
+        self.server_close_second(c)
+
+    def s_midstream_client(self):
+        s = self.connect()
+        self.request(s, 1)
+        time.sleep(ACK_SETTLE)
+        self.touch("established")
+        self.wait_file("capture.started")
+        time.sleep(0.2)
+        self.request(s, 2)
+        self.client_close_first(s)
+
+    def s_open_at_end_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_open_at_end_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(ACK_SETTLE)
+        self.touch("established")
+        self.wait_file("capture.stopped")
+        self.client_close_first(s)
+
+    def s_one_side_closed_at_end_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        if self.recv_until_eof(c) != 0:
+            raise RuntimeError("unexpected data before EOF")
+        self.wait_file("capture.stopped")
+        c.close()
+        time.sleep(0.3)
+
+    def s_one_side_closed_at_end_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(0.2)
+        s.shutdown(socket.SHUT_WR)
+        time.sleep(ACK_SETTLE)  # the server's (delayed) ACK of our FIN
+        self.touch("established")
+        self.wait_file("capture.stopped")
+        self.recv_until_eof(s)
+        s.close()
+        time.sleep(0.3)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="one side of a recorder scenario")
+    ap.add_argument("--run-dir", required=True)
+    ap.add_argument("--family", type=int, choices=(4, 6), default=4)
+    ap.add_argument("scenario", choices=sorted(CLIENT_PORT))
+    ap.add_argument("role", choices=("client", "server"))
+    args = ap.parse_args()
+    peer = Peer(args.run_dir, args.family, args.scenario)
+    fn = getattr(peer, "s_%s_%s" % (args.scenario.replace("-", "_"), args.role))
+    try:
+        fn()
+    finally:
+        if args.role == "client":
+            peer.touch("client.done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
