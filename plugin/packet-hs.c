@@ -244,6 +244,9 @@ static void add_endpoints(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, c
 static void add_rtt(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
 {
     const int64_t *t = c->step_ns;
+    if (!(t[HS_STEP_SYN] && t[HS_STEP_SYNACK]) && !(t[HS_STEP_SYNACK] && t[HS_STEP_ACK]) &&
+        !(c->flags & (HS_CONN_SYN_RETX | HS_CONN_SYNACK_RETX)))
+        return;
     proto_tree *sub = proto_tree_add_subtree(tree, tvb, 0, 0, ett_rtt, NULL, "Handshake round trip");
     if (t[HS_STEP_SYN] && t[HS_STEP_SYNACK])
         add_time(sub, tvb, hf_rtt_syn_synack, t[HS_STEP_SYNACK] - t[HS_STEP_SYN]);
