@@ -284,7 +284,9 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
     c->stream = stream;
     c->tuple = tuple;
     c->hint0 = in_stream ? in_stream->hint0 : (s->dir ? hint_swap(s->hint) : s->hint);
-    c->attempt = in_stream ? in_stream->attempt + 1 : 1;
+    /* Counted per 4-tuple, not per tcp.stream: Wireshark 4.2+ itself starts
+     * a new stream for a SYN after FIN or RST, 4.0 does not. */
+    c->attempt = prev ? prev->attempt + 1 : 1;
     c->init_dir = s->dir;
     c->first_frame = s->frame;
     c->first_ns = s->time_ns;

@@ -193,7 +193,7 @@ enum {
 /* One connection attempt (Zeek: one conn.log row). */
 typedef struct hs_conn {
     uint32_t stream;       /* tcp.stream */
-    uint32_t attempt;      /* 1-based, within the stream */
+    uint32_t attempt;      /* 1-based, on the 4-tuple */
     uint32_t id;           /* index in the engine, 1-based */
     uint32_t tuple;        /* 4-tuple id, 0 if unknown */
     uint32_t step_frame[HS_STEP_COUNT];  /* first frame of each step */

@@ -423,7 +423,7 @@ void proto_register_hs(void)
           "Short name of each anomaly raised on this packet (the expert info hs.<name>)", HFILL } },
         { &hf_stream, { "Stream index", "hs.stream", FT_UINT32, BASE_DEC, NULL, 0, "tcp.stream", HFILL } },
         { &hf_attempt, { "Attempt", "hs.attempt", FT_UINT32, BASE_DEC, NULL, 0,
-          "Connection attempt within the stream: a SYN after a close or reset, or with a new ISN, starts a new one", HFILL } },
+          "Connection attempt on this 4-tuple: a SYN after a close or reset, or with a new ISN, or after a Zeek timeout, starts a new one (counted across tcp.stream splits)", HFILL } },
         { &hf_initiator, { "Initiator", "hs.initiator", FT_STRING, BASE_NONE, NULL, 0,
           "Address:port that opened the connection (Zeek's originator)", HFILL } },
         { &hf_responder, { "Responder", "hs.responder", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },

@@ -25,6 +25,8 @@ GOLDEN_FIELDS = [
     "hs.role", "hs.state.initiator", "hs.state.responder", "hs.conn_state", "hs.history",
     "hs.close.initiator", "hs.anomaly",
 ]
+# Boolean fields: -T fields prints 1/0 up to Wireshark 4.0, True/False from 4.2.
+BOOL_FIELDS = {"hs.valid", "hs.retransmission", "hs.conn.last"}
 # The per-packet columns that single-pass and two-pass output must agree on.
 STEP_FIELDS = GOLDEN_FIELDS[:10]
 
@@ -85,7 +87,23 @@ class Tshark:
             args.insert(0, "-2")
         for f in fields:
             args += ["-e", f]
-        return self.run(args)
+        return normalize_bools(self.run(args), fields)
+
+
+def normalize_bools(tsv, fields):
+    """Booleans as 1/0 whatever the Wireshark version."""
+    cols = [i for i, f in enumerate(fields) if f in BOOL_FIELDS]
+    if not cols:
+        return tsv
+    out = []
+    for n, line in enumerate(tsv.split("\n")):
+        cells = line.split("\t")
+        if n > 0 or not line.startswith(fields[0]):
+            for i in cols:
+                if i < len(cells):
+                    cells[i] = ",".join({"True": "1", "False": "0"}.get(v, v) for v in cells[i].split(","))
+        out.append("\t".join(cells))
+    return "\n".join(out)
 
 
 def columns(tsv, names):

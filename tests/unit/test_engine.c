@@ -610,7 +610,8 @@ static void test_port_reuse_new_stream(void)
     rn.r[4] = hs_engine_add(rn.eng, 2, &s4);
     CHECK(hs_engine_stream_seen(rn.eng, 1) && !hs_engine_stream_seen(rn.eng, 3));
     CHECK(anomaly(&rn, 3, HS_AN_PORT_REUSE));
-    CHECK(conn(&rn, 3)->attempt == 1);         /* attempts count within a stream */
+    CHECK(conn(&rn, 3)->attempt == 2);         /* attempts count per 4-tuple */
+    CHECK(conn(&rn, 4)->attempt == 1);
     CHECK(!anomaly(&rn, 4, HS_AN_PORT_REUSE)); /* another 4-tuple */
     hs_engine_free(rn.eng);
 }
