@@ -32,7 +32,7 @@ elif [ "$(id -u)" -eq 0 ]; then
 fi
 
 echo "== building"
-cmake -S . -B build -DHS_BUILD_TESTS=OFF "${install_dir_arg[@]}" >/dev/null
+cmake -S . -B build "${install_dir_arg[@]}" >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 echo "== installing"
 cmake --install build | grep -v '^-- Install configuration'

@@ -10,8 +10,9 @@ build="${1:-build}"
 (cd "$build" && rm -f wireshark-plugin-handshake_*.deb && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/wireshark-plugin-handshake_*.deb)
 dpkg-deb -I "$deb" | grep -E '^ (Package|Version|Depends):'
-trap 'dpkg -r wireshark-plugin-handshake >/dev/null 2>&1 || true' EXIT
-dpkg -i "$deb" >/dev/null
+lock=(-o DPkg::Lock::Timeout=300)     # wait for another apt/dpkg instead of failing
+trap 'apt-get remove -y -qq "${lock[@]}" wireshark-plugin-handshake >/dev/null 2>&1 || true' EXIT
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${lock[@]}" "$(readlink -f "$deb")" >/dev/null
 global=$(tshark -G folders 2>/dev/null | awk -F'\t' '/^Global Plugins:/ {print $2}')
 ls -l "$global/epan/hs.so"
 if tshark -G plugins 2>/dev/null | grep -E '^hs\.so' ; then

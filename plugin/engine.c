@@ -664,7 +664,7 @@ uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame
     uint32_t a = 0;
     if (!c || !r)
         return 0;
-    const hs_side *init = &c->side[HS_INITIATOR], *resp = &c->side[HS_RESPONDER];
+    const hs_side *resp = &c->side[HS_RESPONDER];
     if (frame == c->step_frame[HS_STEP_SYN] && !(resp->flags & HS_SIDE_SENT))
         a |= HS_AN_BIT(HS_AN_SYN_UNANSWERED);
     if (frame == c->step_frame[HS_STEP_SYNACK] && !(c->flags & HS_CONN_ESTABLISHED) &&
@@ -676,6 +676,5 @@ uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame
     if (frame == c->step_frame[HS_STEP_FIN2] && c->closer != HS_ROLE_NONE &&
         !(c->side[!c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
         a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
-    (void)init;
     return a;
 }

@@ -28,6 +28,30 @@ static const hs_label_info label_info[HS_LBL_COUNT] = {
     [HS_LBL_XMAS]          = { "FIN+PSH+URG(invalid)", "Impossible flags", NULL, NULL, HS_SEQ_NONE },
 };
 
+static const char *const conn_state_names[HS_CS_COUNT] = {
+    "S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH",
+};
+
+static const char *const kstate_names[HS_K_COUNT] = {
+    "NONE", "LISTEN", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2",
+    "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK", "CLOSED",
+};
+
+const char *hs_conn_state_name(hs_conn_state s)
+{
+    return (unsigned)s < HS_CS_COUNT ? conn_state_names[s] : "OTH";
+}
+
+const char *hs_kstate_name(hs_kstate s)
+{
+    return (unsigned)s < HS_K_COUNT ? kstate_names[s] : "NONE";
+}
+
+const char *hs_role_name(enum hs_role r)
+{
+    return r == HS_INITIATOR ? "initiator" : r == HS_RESPONDER ? "responder" : "none";
+}
+
 const hs_label_info *hs_label_info_of(hs_label label)
 {
     return &label_info[(unsigned)label < HS_LBL_COUNT ? label : HS_LBL_NONE];

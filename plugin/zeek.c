@@ -4,30 +4,6 @@
 
 #include <string.h>
 
-static const char *const conn_state_names[HS_CS_COUNT] = {
-    "S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH",
-};
-
-static const char *const kstate_names[HS_K_COUNT] = {
-    "NONE", "LISTEN", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2",
-    "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK", "CLOSED",
-};
-
-const char *hs_conn_state_name(hs_conn_state s)
-{
-    return (unsigned)s < HS_CS_COUNT ? conn_state_names[s] : "OTH";
-}
-
-const char *hs_kstate_name(hs_kstate s)
-{
-    return (unsigned)s < HS_K_COUNT ? kstate_names[s] : "NONE";
-}
-
-const char *hs_role_name(enum hs_role r)
-{
-    return r == HS_INITIATOR ? "initiator" : r == HS_RESPONDER ? "responder" : "none";
-}
-
 /* ---- history (docs/zeek-rules.md section 5) ------------------------------- */
 
 enum { H_SYN = 0x01, H_FIN = 0x02, H_RST = 0x04, H_FINRST = 0x08, H_DATA = 0x10,

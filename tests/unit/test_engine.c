@@ -55,8 +55,6 @@ static run feed(const pkt *p, int n)
 static const char *label(const run *rn, int frame)
 {
     const hs_result *r = rn->r[frame];
-    char *buf = NULL;
-    (void)buf;
     return r ? hs_label_info_of((hs_label)r->label)->text : "(null)";
 }
 
@@ -720,6 +718,162 @@ static void test_history_repeats(void)
     hs_engine_free(rn.eng);
 }
 
+
+/* ---- Zeek's view: every conn_state, history rules, timers ---------------- */
+
+typedef struct tpkt { double t; uint8_t dir; uint16_t flags; uint32_t seq, ack, len; } tpkt;
+
+/* Packets with explicit times (seconds) and port hints for the first one. */
+static run feed_timed(const tpkt *p, int n, uint8_t hint)
+{
+    run rn = { hs_engine_new(), { 0 }, 0 };
+    for (int i = 0; i < n; i++) {
+        hs_segment s = { (int64_t)(p[i].t * 1e9), (uint32_t)i + 1, p[i].seq, p[i].ack, p[i].len,
+                         p[i].flags, p[i].dir, HS_HAVE_ALL, 0, (uint8_t)(i == 0 ? hint : 0) };
+        rn.r[i + 1] = hs_engine_add(rn.eng, 0, &s);
+    }
+    rn.n = n;
+    return rn;
+}
+
+static void expect_zeek(const tpkt *p, int n, uint8_t hint, const char *state_name, const char *history)
+{
+    run rn = feed_timed(p, n, hint);
+    CHECK_STR(state(&rn, n), state_name);
+    CHECK_STR(hs_history_of(conn(&rn, n)), history);
+    hs_engine_free(rn.eng);
+}
+
+static void test_zeek_every_conn_state(void)
+{
+    const tpkt s0[] = { { 0, C, SYN, 1, 0, 0 } };
+    const tpkt s1[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 } };
+    const tpkt sf[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                        { .3, C, FIN | ACK, 2, 10, 0 }, { .4, S, FIN | ACK, 10, 3, 0 }, { .5, C, ACK, 3, 11, 0 } };
+    const tpkt rej[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, RST | ACK, 0, 2, 0 } };
+    const tpkt s2[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                        { .3, C, FIN | ACK, 2, 10, 0 } };
+    const tpkt s3[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                        { .3, S, FIN | ACK, 10, 2, 0 } };
+    const tpkt rsto[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, RST, 2, 0, 0 } };
+    const tpkt rstr[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                          { .3, S, RST, 10, 0, 0 } };
+    const tpkt rstos0[] = { { 0, C, SYN, 1, 0, 0 }, { .1, C, RST, 2, 0, 0 } };
+    /* The responder's SYN+ACK then RST, the originator never seen. */
+    const tpkt rstrh[] = { { 0, S, SYN | ACK, 9, 2, 0 }, { .1, S, RST, 10, 0, 0 } };
+    const tpkt sh[] = { { 0, C, SYN, 1, 0, 0 }, { .1, C, FIN, 2, 0, 0 } };
+    const tpkt shr[] = { { 0, S, SYN | ACK, 9, 2, 0 }, { .1, S, FIN | ACK, 10, 2, 0 } };
+    const tpkt oth[] = { { 0, C, PSH | ACK, 100, 900, 10 }, { .1, S, ACK, 900, 110, 0 } };
+    expect_zeek(s0, 1, 0, "S0", "S");
+    expect_zeek(s1, 3, 0, "S1", "ShA");
+    expect_zeek(sf, 6, 0, "SF", "ShAFf");
+    expect_zeek(rej, 2, 0, "REJ", "Sr");
+    expect_zeek(s2, 4, 0, "S2", "ShAF");
+    expect_zeek(s3, 4, 0, "S3", "ShAf");
+    expect_zeek(rsto, 3, 0, "RSTO", "ShR");
+    expect_zeek(rstr, 4, 0, "RSTR", "ShAr");
+    expect_zeek(rstos0, 2, 0, "RSTOS0", "SR");
+    expect_zeek(rstrh, 2, HS_HINT_SPORT_SERVER, "RSTRH", "^hr");
+    expect_zeek(sh, 2, 0, "SH", "SF");
+    expect_zeek(shr, 2, HS_HINT_SPORT_SERVER, "SHR", "^hf");
+    expect_zeek(oth, 2, 0, "OTH", "Da");
+}
+
+static void test_zeek_history_rules(void)
+{
+    /* SYN+ACK first, no port hint: Zeek first takes its sender for the
+     * originator, then flips on the next A/D and rewrites "H" to "^h". */
+    const tpkt flip2[] = { { 0, S, SYN | ACK, 9, 2, 0 }, { .1, C, ACK, 2, 10, 0 },
+                           { .2, C, FIN | ACK, 2, 10, 0 }, { .3, S, FIN | ACK, 10, 3, 0 } };
+    expect_zeek(flip2, 4, 0, "SF", "^hAFf");
+    /* SYN/SYN-ACK reversal: the late SYN flips the roles ("Hs^"). */
+    const tpkt rev[] = { { 0, S, SYN | ACK, 9, 2, 0 }, { .05, C, SYN, 1, 0, 0 }, { .1, C, ACK, 2, 10, 0 } };
+    expect_zeek(rev, 3, 0, "S1", "Hs^A");
+    /* Q for SYN+FIN, I for FIN+RST. */
+    const tpkt q[] = { { 0, C, SYN | FIN, 1, 0, 0 } };
+    run rn = feed_timed(q, 1, 0);
+    CHECK_STR(hs_history_of(conn(&rn, 1)), "Q");
+    hs_engine_free(rn.eng);
+    const tpkt ii[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, FIN | RST | ACK, 2, 10, 0 } };
+    expect_zeek(ii, 3, 0, "RSTO", "ShI");
+    /* T on the 1st and 10th retransmission, not between. */
+    tpkt tt[16] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, PSH | ACK, 2, 10, 5 } };
+    for (int i = 3; i < 13; i++)
+        tt[i] = (tpkt){ .3 + i * .01, C, PSH | ACK, 2, 10, 5 };
+    expect_zeek(tt, 13, 0, "S1", "ShDTT");
+    tt[13] = (tpkt){ .5, C, PSH | ACK, 2, 10, 5 };
+    expect_zeek(tt, 14, 0, "S1", "ShDTT");
+    /* F repeats only with a new FIN sequence number. */
+    const tpkt ff[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, FIN | ACK, 2, 10, 0 },
+                        { .3, C, FIN | ACK, 2, 10, 0 }, { .4, C, FIN | ACK, 2, 10, 3 } };
+    expect_zeek(ff, 5, 0, "S2", "ShFF");
+}
+
+static void test_zeek_timers_split_attempts(void)
+{
+    /* An unanswered SYN: Zeek's attempt timer ends the record 5 s later. */
+    const tpkt syns[] = { { 0, C, SYN, 1, 0, 0 }, { 1, C, SYN, 1, 0, 0 }, { 3, C, SYN, 1, 0, 0 },
+                          { 7, C, SYN, 1, 0, 0 } };
+    run rn = feed_timed(syns, 4, 0);
+    CHECK(conn(&rn, 3)->attempt == 1 && conn(&rn, 4)->attempt == 2);
+    CHECK(anomaly(&rn, 4, HS_AN_SYN_RETRANS) && (rn.r[4]->flags & HS_RES_RETRANS));
+    hs_engine_free(rn.eng);
+    /* After a complete close, a packet 5 s later belongs to a new record. */
+    const tpkt late[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                          { .3, C, FIN | ACK, 2, 10, 0 }, { .4, S, FIN | ACK, 10, 3, 0 },
+                          { .5, C, ACK, 3, 11, 0 }, { 6, S, RST, 11, 0, 0 } };
+    rn = feed_timed(late, 7, 0);
+    CHECK(conn(&rn, 6)->attempt == 1 && conn(&rn, 7)->attempt == 2);
+    CHECK_STR(state(&rn, 6), "SF");
+    CHECK_STR(label(&rn, 7), "RST");
+    hs_engine_free(rn.eng);
+    /* Five minutes of silence end an established connection. */
+    const tpkt idle[] = { { 0, C, PSH | ACK, 100, 900, 10 }, { .1, S, ACK, 900, 110, 0 },
+                          { 400, C, PSH | ACK, 110, 900, 10 } };
+    rn = feed_timed(idle, 3, 0);
+    CHECK(conn(&rn, 3)->attempt == 2);
+    CHECK(anomaly(&rn, 3, HS_AN_NO_HANDSHAKE));
+    hs_engine_free(rn.eng);
+    /* ... but not one minute. */
+    const tpkt busy[] = { { 0, C, PSH | ACK, 100, 900, 10 }, { .1, S, ACK, 900, 110, 0 },
+                          { 60, C, PSH | ACK, 110, 900, 10 } };
+    rn = feed_timed(busy, 3, 0);
+    CHECK(conn(&rn, 3)->attempt == 1);
+    hs_engine_free(rn.eng);
+}
+
+static void test_zeek_port_heuristic(void)
+{
+    /* Mid-stream data from port 80 to a client port: the receiver is Zeek's
+     * originator, and ours: the initiator role follows it. */
+    const tpkt p[] = { { 0, S, PSH | ACK, 900, 100, 10 }, { .1, C, ACK, 100, 910, 0 } };
+    run rn = feed_timed(p, 2, HS_HINT_SPORT_SERVER);
+    CHECK_STR(hs_history_of(conn(&rn, 2)), "^dA");
+    CHECK(rn.r[1]->flags & HS_RES_RESPONDER);
+    hs_engine_free(rn.eng);
+    /* Both ports likely: only a lower source port flips. */
+    rn = feed_timed(p, 2, HS_HINT_SPORT_SERVER | HS_HINT_DPORT_SERVER);
+    CHECK_STR(hs_history_of(conn(&rn, 2)), "Da");
+    hs_engine_free(rn.eng);
+    rn = feed_timed(p, 2, HS_HINT_SPORT_SERVER | HS_HINT_DPORT_SERVER | HS_HINT_SPORT_LOWER);
+    CHECK_STR(hs_history_of(conn(&rn, 2)), "^dA");
+    hs_engine_free(rn.eng);
+}
+
+static void test_history_is_bounded(void)
+{
+    /* A long ping-pong of new FINs and RSTs cannot overrun the history. */
+    run rn = { hs_engine_new(), { 0 }, 0 };
+    for (uint32_t i = 0; i < 60; i++) {
+        hs_segment s = { i, i + 1, 1000 + i * 10, 0, 0, (uint16_t)(i % 2 ? RST : FIN | ACK), (uint8_t)(i % 2),
+                         HS_HAVE_ALL, 0, 0 };
+        hs_engine_add(rn.eng, 0, &s);
+    }
+    const hs_conn *c = hs_engine_conn(rn.eng, hs_engine_conn_count(rn.eng));
+    CHECK(strlen(hs_history_of(c)) <= HS_HISTORY_MAX);
+    hs_engine_free(rn.eng);
+}
+
 #define RUN(t) do { current = #t; t(); } while (0)
 
 int main(void)
@@ -767,6 +921,11 @@ int main(void)
     RUN(test_many_streams);
     RUN(test_streams_are_independent);
     RUN(test_history_repeats);
+    RUN(test_zeek_every_conn_state);
+    RUN(test_zeek_history_rules);
+    RUN(test_zeek_timers_split_attempts);
+    RUN(test_zeek_port_heuristic);
+    RUN(test_history_is_bounded);
     printf("engine: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
