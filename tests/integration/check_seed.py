@@ -61,11 +61,7 @@ def main():
     build, seed = sys.argv[1:3]
     ts = hstest.Tshark(build)
     cap = ts.capture(seed)
-    failures = check(ts, cap, False) + check(ts, cap, True)
-    for f in failures:
-        print("FAIL:", f)
-    print(f"seed: {'ok' if not failures else f'{len(failures)} failures'}")
-    return 1 if failures else 0
+    return hstest.report("seed", check(ts, cap, False) + check(ts, cap, True))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,8 @@ import hstest  # noqa: E402
 
 
 def main():
-    zeek = os.path.join(hstest.SHARED_DIR, "conformance", "zeek")
-    if not os.path.isdir(zeek):
-        print(f"SKIP: {zeek} is absent (a fresh clone has no ../shared)")
+    zeek = hstest.shared_dir("conformance", "zeek")
+    if not zeek:
         return hstest.SKIP
     ts = hstest.Tshark(sys.argv[1])
     failures = []
@@ -41,10 +40,7 @@ def main():
         steps = [r.split("\t")[0] for r in rows if r]
         if steps != ["4", "5,6", "7"]:
             failures.append(f"http__get.pcap{' -2' if two else ''}: close steps {steps}")
-    for f in failures:
-        print("FAIL:", f)
-    print(f"shared checks: {'ok' if not failures else f'{len(failures)} failures'}")
-    return 1 if failures else 0
+    return hstest.report("shared checks", failures)
 
 
 if __name__ == "__main__":

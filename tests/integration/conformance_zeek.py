@@ -65,12 +65,11 @@ def key(a, b):
 
 
 def main():
-    zeek = os.path.join(hstest.SHARED_DIR, "conformance", "zeek")
-    if not os.path.isdir(zeek):
-        print(f"SKIP: {zeek} is absent (a fresh clone has no ../shared)")
+    zeek = hstest.shared_dir("conformance", "zeek")
+    if not zeek:
         return hstest.SKIP
     ts = hstest.Tshark(sys.argv[1])
-    n_state = ok_state = n_hist = ok_hist = 0
+    tally = {"state": [0, 0], "history": [0, 0]}   # [compared, agreeing]
     for tsv in sorted(glob.glob(os.path.join(zeek, "*.conn.tsv"))):
         pcap = tsv[: -len(".conn.tsv")]
         name = os.path.basename(pcap)
@@ -81,18 +80,15 @@ def main():
             queue = mine.get(key(row["orig"], row["resp"]), [])
             got = queue.pop(0) if queue else None
             where = f"{name} {row['orig'][0]}:{row['orig'][1]} > {row['resp'][0]}:{row['resp'][1]}"
-            if row["state"]:
-                n_state += 1
-                if got and got["state"] == row["state"]:
-                    ok_state += 1
+            for field, counts in (("state", tally["state"]), ("history", tally["history"])):
+                if not row[field]:
+                    continue
+                counts[0] += 1
+                if got and got[field] == row[field]:
+                    counts[1] += 1
                 else:
-                    print(f"conn_state MISMATCH {where}: zeek {row['state']}, plugin {got['state'] if got else 'no connection'}")
-            if row["history"]:
-                n_hist += 1
-                if got and got["history"] == row["history"]:
-                    ok_hist += 1
-                else:
-                    print(f"history    MISMATCH {where}: zeek {row['history']}, plugin {got['history'] if got else 'no connection'}")
+                    print(f"{'conn_state' if field == 'state' else field:10} MISMATCH {where}: zeek {row[field]}, plugin {got[field] if got else 'no connection'}")
+    (n_state, ok_state), (n_hist, ok_hist) = tally["state"], tally["history"]
     ps, ph = ok_state / max(n_state, 1), ok_hist / max(n_hist, 1)
     print(f"conn_state agreement: {ok_state}/{n_state} = {ps:.1%} (minimum {MIN_STATE:.0%})")
     print(f"history agreement:    {ok_hist}/{n_hist} = {ph:.1%} (minimum {MIN_HISTORY:.0%})")

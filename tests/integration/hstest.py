@@ -106,6 +106,23 @@ def normalize_bools(tsv, fields):
     return "\n".join(out)
 
 
+def shared_dir(*parts):
+    """A folder of ../shared, or None after saying why the test skips."""
+    path = os.path.join(SHARED_DIR, *parts)
+    if os.path.isdir(path):
+        return path
+    print(f"SKIP: {path} is absent (a fresh clone has no ../shared)")
+    return None
+
+
+def report(what, failures):
+    """Print the failures and a summary line; the exit status."""
+    for f in failures:
+        print("FAIL:", f)
+    print(f"{what}: {'ok' if not failures else f'{len(failures)} failures'}")
+    return 1 if failures else 0
+
+
 def columns(tsv, names):
     """Keep the named columns of a tab-separated output with a header row."""
     lines = tsv.rstrip("\n").split("\n")
