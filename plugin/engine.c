@@ -407,10 +407,12 @@ static void on_synack(ctx *x)
         me->flags |= HS_SIDE_SYN_RETX;
         flag_anomaly(x, HS_AN_SYNACK_RETRANS);
     } else {
+        /* Another y (say the server restarted its listener): the initiator
+         * answers the latest SYN+ACK, so y moves with it. */
         flag_anomaly(x, HS_AN_SYNACK_BAD_SEQ);
-        add_step(x, HS_STEP_SYNACK, syn_frame);
-        check(x, true, false);
-        return;
+        me->isn = s->seq;
+        me->syn_len = s->len;
+        c->flags |= HS_CONN_SYNACK_RETX;      /* no clean SYN+ACK -> ACK time */
     }
     add_step(x, HS_STEP_SYNACK, syn_frame);
     bool checkable = acks(x) && (peer->flags & HS_SIDE_ISN) && !(peer->flags & HS_SIDE_ISN_GUESS);

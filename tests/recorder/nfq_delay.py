@@ -8,7 +8,10 @@ program: every queued packet is held for DELAY milliseconds, then given an
 NF_ACCEPT verdict.  Packets keep their order (constant delay).
 
 Usage: nfq_delay.py --queue N --delay-ms MS [--ready-file F]
-Runs until SIGTERM/SIGINT.  Must run inside the network namespace whose
+                    [--hold-until F] [--held-file F]
+With --hold-until, every packet is held until the file F exists (and then for
+DELAY more milliseconds); --held-file is written when the first packet is
+queued.  Runs until SIGTERM/SIGINT.  Must run inside the network namespace whose
 netfilter rules queue the packets.
 """
 
@@ -116,6 +119,8 @@ def main():
     ap.add_argument("--queue", type=int, default=0)
     ap.add_argument("--delay-ms", type=float, required=True)
     ap.add_argument("--ready-file")
+    ap.add_argument("--hold-until", help="hold packets until this file exists")
+    ap.add_argument("--held-file", help="written when the first packet is queued")
     args = ap.parse_args()
 
     stop = []
@@ -136,10 +141,19 @@ def main():
     delay = args.delay_ms / 1000.0
     pending = []  # heap of (release_time, order, packet_id)
     order = 0
+    held = []  # packet ids waiting for --hold-until
     while not stop:
+        if held and os.path.exists(args.hold_until):
+            now = time.monotonic()
+            for pid in held:
+                order += 1
+                heapq.heappush(pending, (now + delay, order, pid))
+            held = []
         timeout = 0.5
         if pending:
             timeout = max(0.0, pending[0][0] - time.monotonic())
+        if held:
+            timeout = min(timeout, 0.001)
         try:
             r, _, _ = select.select([q.sock], [], [], timeout)
         except InterruptedError:
@@ -148,6 +162,12 @@ def main():
             data = q.sock.recv(1 << 17)
             now = time.monotonic()
             for pid in q.packets(data):
+                if args.held_file and not os.path.exists(args.held_file):
+                    with open(args.held_file, "w") as f:
+                        f.write("held\n")
+                if args.hold_until and not os.path.exists(args.hold_until):
+                    held.append(pid)
+                    continue
                 order += 1
                 heapq.heappush(pending, (now + delay, order, pid))
         now = time.monotonic()
@@ -155,6 +175,8 @@ def main():
             _, _, pid = heapq.heappop(pending)
             q.verdict(pid)
     # Release whatever is still held so nothing is lost on exit.
+    for pid in held:
+        q.verdict(pid)
     while pending:
         _, _, pid = heapq.heappop(pending)
         q.verdict(pid)

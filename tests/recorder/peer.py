@@ -17,11 +17,18 @@ Files used in the run directory:
   capture.started   written by record.sh after tcpdump is listening
   capture.stopped   written by record.sh after tcpdump has exited
   close.client/close.server, open.client/open.server  two-sided barriers
+  close.ready / rule.added   the client is about to close (or abort) and
+                    waits for record.sh to install its nftables rule first
+  fin.sent          fin-unacked: the client's FIN has been sent
+  exchanged         midstream-open: the data exchange is over
+  syn2.sent         synack-stale: the client's second SYN is on its way
+  restart           synack-new-isn: the server must restart its listener
 """
 
 import argparse
 import errno
 import os
+import random
 import socket
 import struct
 import sys
@@ -51,6 +58,17 @@ CLIENT_PORT = {
     "midstream": 40015,
     "open-at-end": 40016,
     "one-side-closed-at-end": 40017,
+    "midstream-open": 40018,
+    "server-closed-at-end": 40019,
+    "fin-retrans": 40020,
+    "fin-unacked": 40021,
+    "syn-then-rst": 40022,
+    "half-open-discovery": 40023,
+    "synack-stale": 40024,
+    "synack-new-isn": 40025,
+    "syn-missed": 40026,
+    "one-way-client": 40027,
+    "one-way-server": 40028,  # its second connection uses 40128
 }
 SIMOPEN_SERVER_PORT = 40110   # the "server" side of simultaneous-open
 
@@ -194,6 +212,8 @@ class Peer:
     s_ecn_client = s_normal_client
     s_ipv6_server = s_normal_server
     s_ipv6_client = s_normal_client
+    s_one_way_client_server = s_normal_server
+    s_one_way_client_client = s_normal_client
 
     def s_close_3way_server(self):
         ls = self.listen()
@@ -457,6 +477,243 @@ class Peer:
         self.recv_until_eof(s)
         s.close()
         time.sleep(0.3)
+
+    # --- scenarios added for the remaining conn_states and expert kinds ------
+
+    def s_midstream_open_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c, 1)
+        self.serve_one(c, 2)
+        self.wait_file("capture.stopped")
+        self.server_close_second(c)
+
+    def s_midstream_open_client(self):
+        s = self.connect()
+        self.request(s, 1)
+        time.sleep(ACK_SETTLE)
+        self.touch("established")
+        self.wait_file("capture.started")
+        time.sleep(0.2)
+        self.request(s, 2)
+        time.sleep(ACK_SETTLE)  # our (delayed) ACK of the response
+        self.touch("exchanged")
+        self.wait_file("capture.stopped")
+        self.client_close_first(s)
+
+    def s_server_closed_at_end_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        time.sleep(0.2)
+        c.shutdown(socket.SHUT_WR)  # our FIN; the client only ACKs it
+        time.sleep(ACK_SETTLE)      # the client's delayed ACK of the FIN
+        self.touch("established")
+        self.wait_file("capture.stopped")
+        self.recv_until_eof(c)
+        c.close()
+        time.sleep(0.3)
+
+    def s_server_closed_at_end_client(self):
+        s = self.connect()
+        self.request(s)
+        if self.recv_until_eof(s) != 0:
+            raise RuntimeError("unexpected data before the server's FIN")
+        self.wait_file("capture.stopped")
+        s.close()
+        time.sleep(0.3)
+
+    def s_fin_retrans_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        if self.recv_until_eof(c) != 0:
+            raise RuntimeError("unexpected data before EOF")
+        # The ACK of the client's FIN is dropped (record.sh); the client
+        # retransmits its FIN after its RTO (about 200 ms).  Close well after.
+        time.sleep(1.0)
+        c.close()
+        time.sleep(0.3)
+
+    def s_fin_retrans_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(ACK_SETTLE)
+        self.touch("close.ready")
+        self.wait_file("rule.added")
+        time.sleep(0.2)
+        s.close()
+        time.sleep(1.5)
+
+    def s_fin_unacked_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        if self.recv_until_eof(c) != 0:
+            raise RuntimeError("unexpected data before EOF")
+        # Everything we send from now on is dropped (record.sh).
+        self.wait_file("capture.stopped")
+        c.close()
+
+    def s_fin_unacked_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(ACK_SETTLE)
+        self.touch("close.ready")
+        self.wait_file("rule.added")
+        time.sleep(0.2)
+        s.close()
+        self.touch("fin.sent")
+        self.wait_file("capture.stopped")
+
+    @staticmethod
+    def checksum(data):
+        if len(data) % 2:
+            data += b"\0"
+        total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+        while total >> 16:
+            total = (total & 0xFFFF) + (total >> 16)
+        return ~total & 0xFFFF
+
+    def raw_syn(self, sport, dport):
+        """Send one SYN from a raw socket: no kernel socket owns sport, so
+        the kernel answers the SYN+ACK with a RST (a "half-open" SYN scan)."""
+        src, dst = ADDR[4]["client"], ADDR[4]["server"]
+        isn = random.getrandbits(32)
+        opts = struct.pack("!BBH", 2, 4, 1460)          # MSS 1460
+        hlen = 20 + len(opts)
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, isn, 0, (hlen // 4) << 4,
+                          0x02, 64240, 0, 0) + opts
+        pseudo = (socket.inet_aton(src) + socket.inet_aton(dst) +
+                  struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp)))
+        tcp = tcp[:16] + struct.pack("!H", self.checksum(pseudo + tcp)) + tcp[18:]
+        r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+        r.sendto(tcp, (dst, 0))
+        r.close()
+
+    def s_syn_then_rst_server(self):
+        ls = self.listen()
+        self.wait_file("client.done")
+        ls.close()
+
+    def s_syn_then_rst_client(self):
+        if self.family != 4:
+            raise RuntimeError("syn-then-rst is IPv4 only")
+        self.wait_file("server.ready")
+        self.raw_syn(CLIENT_PORT[self.scenario], SERVER_PORT)
+        time.sleep(0.5)
+
+    def s_half_open_discovery_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c, 1)
+        # The client's abort (RST+ACK) is dropped on its way in (record.sh):
+        # this socket stays ESTABLISHED until the client's new SYN makes us
+        # send a challenge ACK, which the client answers with a RST.
+        try:
+            data = c.recv(4096)
+            raise RuntimeError("expected a reset, got %r" % data)
+        except ConnectionResetError:
+            print("server: old connection reset by the half-open discovery")
+        c.close()
+        c = self.accept(ls)
+        self.serve_one(c, 2)
+        self.server_close_second(c)
+
+    def s_half_open_discovery_client(self):
+        s = self.connect(reuse=True)
+        self.request(s, 1)
+        time.sleep(ACK_SETTLE)
+        self.touch("close.ready")
+        self.wait_file("rule.added")
+        time.sleep(0.2)
+        self.abort(s)            # the kernel forgets the connection at once
+        time.sleep(ACK_SETTLE)
+        # Same 4-tuple, new ISN: SYN, challenge ACK, our RST, and 1 s later
+        # the SYN retransmission opens the new connection.
+        s = self.connect(reuse=True)
+        self.request(s, 2)
+        self.client_close_first(s)
+
+    def s_synack_stale_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_synack_stale_client(self):
+        self.wait_file("server.ready")
+        s = self.client_socket(reuse=True)
+        s.setblocking(False)
+        err = s.connect_ex(self.sockaddr("server", SERVER_PORT))
+        if err != errno.EINPROGRESS:
+            raise OSError(err, "non-blocking connect: " + os.strerror(err))
+        # The server's SYN+ACK is dropped on its way out (record.sh).  Give
+        # up on this attempt (close() in SYN_SENT sends nothing) and start a
+        # new one on the same port with a new ISN.
+        time.sleep(0.3)
+        s.close()
+        s = self.client_socket(reuse=True)
+        self.touch("syn2.sent")
+        s.connect(self.sockaddr("server", SERVER_PORT))
+        self.request(s)
+        self.client_close_first(s)
+
+    def s_synack_new_isn_server(self):
+        ls = self.listen()
+        # The first SYN+ACK is dropped before the client's TCP sees it
+        # (record.sh); then the listener is restarted, which forgets the
+        # pending request: the retransmitted SYN gets a new ISN.
+        self.wait_file("restart")
+        ls.close()
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_synack_new_isn_client(self):
+        s = self.connect()
+        self.request(s)
+        self.client_close_first(s)
+
+    def s_syn_missed_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_syn_missed_client(self):
+        # The SYN+ACK is held in the server namespace until the capture has
+        # started (record.sh), so the capture begins with it.
+        s = self.connect()
+        time.sleep(ACK_SETTLE)
+        self.request(s)
+        self.client_close_first(s)
+
+
+    def s_one_way_server_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c, 1)
+        self.server_close_second(c)
+        c = self.accept(ls)
+        self.serve_one(c, 2)
+        time.sleep(ACK_SETTLE)
+        self.abort(c)
+        time.sleep(0.3)
+
+    def s_one_way_server_client(self):
+        s = self.connect()
+        self.request(s, 1)
+        self.client_close_first(s)
+        s = self.connect(port=CLIENT_PORT[self.scenario] + 100)
+        self.request(s, 2)
+        try:
+            data = s.recv(4096)
+            raise RuntimeError("expected a reset, got %r" % data)
+        except ConnectionResetError:
+            print("client saw the reset")
+        s.close()
 
 
 def main():

@@ -19,6 +19,9 @@ SCENARIOS=(
   normal-4way close-3way refused syn-unanswered synack-retrans
   client-abort server-abort half-close simultaneous-close simultaneous-open
   port-reuse tfo ecn ipv6 midstream open-at-end one-side-closed-at-end
+  midstream-open server-closed-at-end fin-retrans fin-unacked syn-then-rst
+  half-open-discovery synack-stale synack-new-isn syn-missed
+  one-way-client one-way-server
 )
 
 declare -A DESCRIPTION=(
@@ -39,6 +42,17 @@ declare -A DESCRIPTION=(
   [midstream]="capture starts after the handshake and first exchange; more data, normal close"
   [open-at-end]="capture stops while the connection is still established"
   [one-side-closed-at-end]="client FIN acked by the server; capture stops before the server closes"
+  [midstream-open]="capture starts after the handshake and stops before any close: data both ways only"
+  [server-closed-at-end]="server shutdown(SHUT_WR) acked by the client; capture stops before the client closes"
+  [fin-retrans]="the ACK of the client's FIN is dropped once (nftables, server output): the FIN is retransmitted"
+  [fin-unacked]="everything from the server is dropped after the client's FIN (nftables); capture stops first"
+  [syn-then-rst]="SYN from a Python raw socket: the client kernel answers the SYN+ACK with a RST"
+  [half-open-discovery]="client abort RST dropped (nftables): new SYN, challenge ACK, RST, SYN again"
+  [synack-stale]="SYN+ACK dropped; client gives up and reconnects with a new ISN; the stale SYN+ACK retransmission is reset"
+  [synack-new-isn]="first SYN+ACK dropped at the client; server restarts its listener: new ISN in the second SYN+ACK"
+  [syn-missed]="SYN+ACK held (NFQUEUE) until the capture has started: the capture begins with the SYN+ACK"
+  [one-way-client]="normal-4way, but the capture keeps only the client's packets (tcpdump -Q out)"
+  [one-way-server]="two connections (4-way close, then server abort), the capture keeps only the server's packets (tcpdump -Q in)"
 )
 
 # Network layout.
@@ -56,10 +70,12 @@ SRV="hs-srv-$$"
 RUN=""
 PIDS=()
 TCPDUMP_PID=""
+CHECK_DIR=""
 
 usage() {
   cat <<EOF
 Usage: sudo $0 [--out DIR] all | NAME...
+       sudo $0 --check [--keep] [NAME...]
        $0 --list | --help
 
 Records real TCP lifecycles into DIR/NAME.pcap (default DIR: captures/real).
@@ -73,6 +89,13 @@ even on failure; no packet leaves the two namespaces.
 Options:
   --list      list scenario names with a one-line description
   --out DIR   write the captures to DIR instead of captures/real
+  --check     record the scenarios (default: all) into a temporary folder and
+              compare their lifecycles (summarize.py --lengths: direction,
+              flags and payload length of every packet, connection by
+              connection) with captures/real/lifecycles.txt; prints a diff
+              and exits 1 on any difference.  ISNs, timestamps and times are
+              not compared.
+  --keep      with --check: keep the temporary folder even when all match
   --help      this text
 
 Compare two recordings with tests/recorder/summarize.py.
@@ -143,6 +166,9 @@ teardown() {
 on_exit() {
   local rc=$?
   teardown
+  if [[ -n "$CHECK_DIR" ]]; then
+    log "check FAILED (a recording failed): recordings so far kept in $CHECK_DIR"
+  fi
   exit "$rc"
 }
 
@@ -197,11 +223,13 @@ wait_for_file() {  # wait_for_file PATH SECONDS [ROLE whose process must stay al
   done
 }
 
-start_capture() {
+start_capture() {  # start_capture [in|out]: -Q, the direction to keep
+  local -a dir=()
+  [[ -n "${1:-}" ]] && dir=(-Q "$1")
   # --immediate-mode: hand every packet to tcpdump at once (the default
   # TPACKET_V3 ring buffer holds packets for up to a second, and packets
   # still held when tcpdump is stopped are lost); -U: write each at once.
-  ip netns exec "$CLI" tcpdump -i "$CLI_IF" -n --immediate-mode -U -Z root \
+  ip netns exec "$CLI" tcpdump -i "$CLI_IF" -n --immediate-mode -U -Z root "${dir[@]}" \
     -w "$RUN/capture.pcap" tcp \
     2>"$RUN/tcpdump.err" &
   TCPDUMP_PID=$!
@@ -278,22 +306,52 @@ start_delay() {
   log "  delay: ${ms} ms each way via $ipt NFQUEUE + nfq_delay.py in the server namespace (no sch_netem)"
 }
 
-# nft_server RULE: add RULE to an input chain in the server namespace.
-nft_server() {
-  ip netns exec "$SRV" nft -f - <<EOF
+# nft_rule client|server input|output RULE: add RULE (with a counter) to an
+# inet filter chain of that namespace, in table hs_record.
+nft_rule() {
+  local ns
+  [[ $1 == client ]] && ns=$CLI || ns=$SRV
+  ip netns exec "$ns" nft -f - <<EOF
 table inet hs_record {
-  chain input {
-    type filter hook input priority 0; policy accept;
-    $1
+  chain $2 {
+    type filter hook $2 priority 0; policy accept;
+    $3
   }
 }
 EOF
-  log "  nft (server input): $1"
+  log "  nft ($1 $2): $3"
 }
 
-nft_server_count() {
-  ip netns exec "$SRV" nft list chain inet hs_record input |
+# nft_count client|server input|output: the first rule's packet counter.
+nft_count() {
+  local ns
+  [[ $1 == client ]] && ns=$CLI || ns=$SRV
+  ip netns exec "$ns" nft list chain inet hs_record "$2" |
     sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | head -n1
+}
+
+# nft_wait_count client|server input|output N: wait until N packets matched.
+nft_wait_count() {
+  local i=0
+  until [[ "$(nft_count "$1" "$2")" -ge "$3" ]]; do
+    ((++i <= 1000)) || die "$SCENARIO: the nftables rule ($1 $2) never matched $3 packet(s)"
+    sleep 0.01
+  done
+}
+
+nft_delete() {  # nft_delete client|server
+  local ns
+  [[ $1 == client ]] && ns=$CLI || ns=$SRV
+  ip netns exec "$ns" nft delete table inet hs_record
+  log "  nft ($1): rules removed"
+}
+
+nft_server() { nft_rule server input "$1"; }
+nft_server_count() { nft_count server input; }
+
+# iptables (or iptables-legacy) in the server namespace.
+ipt_server() {
+  ip netns exec "$SRV" iptables "$@" 2>/dev/null || ip netns exec "$SRV" iptables-legacy "$@"
 }
 
 # ---------------------------------------------------------------------------
@@ -301,7 +359,7 @@ nft_server_count() {
 
 SETTINGS=(net.ipv4.tcp_timestamps net.ipv4.tcp_sack net.ipv4.tcp_window_scaling
   net.ipv4.tcp_ecn net.ipv4.tcp_fastopen net.ipv4.tcp_syn_retries net.ipv4.tcp_tw_reuse
-  net.ipv4.tcp_congestion_control)
+  net.ipv4.tcp_congestion_control net.ipv4.tcp_early_retrans)
 
 log_settings() {
   local ns who
@@ -342,11 +400,19 @@ record_one() {
     ecn)
       ns_sysctl "$CLI" net.ipv4.tcp_ecn=1
       ns_sysctl "$SRV" net.ipv4.tcp_ecn=1 ;;
+    fin-unacked)
+      # No FIN retransmission before the capture stops: no tail loss probe,
+      # and a minimum RTO of 5 s on the client's route (the default 200 ms
+      # would retransmit the FIN 0.2, 0.6, 1.4 ... s later, a number of
+      # packets that would depend on when tcpdump stops).
+      ns_sysctl "$CLI" net.ipv4.tcp_early_retrans=0
+      ip -n "$CLI" route replace 198.18.0.0/24 dev "$CLI_IF" proto kernel scope link src "$CLI4" rto_min 5s
+      log "  route (client): $(ip -n "$CLI" route show 198.18.0.0/24)" ;;
   esac
   log_settings
 
   case $SCENARIO in
-    normal-4way|close-3way|refused|client-abort|server-abort|half-close|ipv6|port-reuse|tfo|ecn)
+    normal-4way|close-3way|refused|client-abort|server-abort|half-close|ipv6|port-reuse|tfo|ecn|syn-then-rst)
       start_capture; run_peers; stop_capture ;;
 
     syn-unanswered)
@@ -400,6 +466,138 @@ record_one() {
       wait_peer client
       wait_peer server ;;
 
+    midstream-open)
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/established" 20 client
+      start_capture
+      touch "$RUN/capture.started"
+      wait_for_file "$RUN/exchanged" 20 client
+      stop_capture
+      touch "$RUN/capture.stopped"
+      wait_peer client
+      wait_peer server ;;
+
+    server-closed-at-end)
+      start_capture
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/established" 20 server
+      stop_capture
+      touch "$RUN/capture.stopped"
+      wait_peer client
+      wait_peer server ;;
+
+    fin-retrans)
+      # Drop the server's next pure ACK (the delayed ACK of the client's
+      # FIN) on its way out, once: the capture never sees it, the client
+      # retransmits its FIN after its RTO, and that copy is ACKed.
+      start_capture
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/close.ready" 20 client
+      nft_rule server output "tcp sport 8080 tcp flags & (fin | syn | rst | ack) == ack counter drop"
+      touch "$RUN/rule.added"
+      nft_wait_count server output 1
+      nft_delete server
+      wait_peer client
+      wait_peer server
+      stop_capture ;;
+
+    fin-unacked)
+      # Drop everything the server sends once the client is about to close:
+      # the ACK of the FIN never comes; the capture stops 1 s after the FIN.
+      start_capture
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/close.ready" 20 client
+      nft_rule server output "tcp sport 8080 counter drop"
+      touch "$RUN/rule.added"
+      wait_for_file "$RUN/fin.sent" 20 client
+      nft_wait_count server output 1
+      stop_capture
+      touch "$RUN/capture.stopped"
+      wait_peer client
+      wait_peer server ;;
+
+    half-open-discovery)
+      # The client's abort (RST+ACK) is dropped at the server, which keeps a
+      # half-open connection.  The kernel's own RST answering the challenge
+      # ACK has no ACK flag and passes.
+      start_capture
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/close.ready" 20 client
+      nft_rule server input "tcp dport 8080 tcp flags & (rst | ack) == rst | ack counter drop"
+      touch "$RUN/rule.added"
+      nft_wait_count server input 1
+      nft_delete server
+      wait_peer client
+      wait_peer server
+      stop_capture ;;
+
+    synack-stale)
+      # Everything the server sends is dropped until 0.2 s after the client's
+      # second SYN: its SYN+ACK to the first SYN and its ACK answering the
+      # second (out of window) SYN.  Its SYN+ACK retransmission (1 s after
+      # the first) passes.
+      nft_rule server output "tcp sport 8080 counter drop"
+      start_capture
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/syn2.sent" 20 client
+      sleep 0.2
+      nft_delete server
+      wait_peer client
+      wait_peer server
+      stop_capture ;;
+
+    synack-new-isn)
+      # The first SYN+ACK is dropped in the client's input hook (after the
+      # capture point, which sees it), then the server restarts its listener.
+      nft_rule client input "tcp sport 8080 tcp flags & (syn | ack) == syn | ack counter drop"
+      start_capture
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      nft_wait_count client input 1
+      nft_delete client
+      touch "$RUN/restart"
+      wait_peer client
+      wait_peer server
+      stop_capture ;;
+
+    syn-missed)
+      # Hold the server's SYN+ACK in an NFQUEUE until tcpdump runs.
+      ip netns exec "$SRV" "$PY" "$HERE/nfq_delay.py" --queue 0 --delay-ms 0 \
+        --ready-file "$RUN/hold.ready" --hold-until "$RUN/release" --held-file "$RUN/held" \
+        >"$RUN/hold.log" 2>&1 &
+      PIDS+=("$!")
+      wait_for_file "$RUN/hold.ready" 10
+      ipt_server -t mangle -A OUTPUT -p tcp --tcp-flags SYN,ACK SYN,ACK -j NFQUEUE --queue-num 0 --queue-bypass
+      log "  iptables (server mangle OUTPUT): SYN+ACK -> NFQUEUE 0, held until the capture runs"
+      start_peer server
+      wait_for_file "$RUN/server.ready" 10 server
+      start_peer client
+      wait_for_file "$RUN/held" 10 client
+      start_capture
+      touch "$RUN/release"
+      wait_peer client
+      wait_peer server
+      stop_capture ;;
+
+    one-way-client)  # only what the client sends: as behind asymmetric routing
+      start_capture out; run_peers; stop_capture ;;
+
+    one-way-server)  # only what the client receives, i.e. the server's packets
+      start_capture in; run_peers; stop_capture ;;
+
     *) die "unknown scenario: $SCENARIO" ;;
   esac
 
@@ -417,20 +615,32 @@ record_one() {
 
 main() {
   local -a names=() args=("$@")
+  local check=0 keep=0 out_set=0
   while (($#)); do
     case $1 in
       -h|--help) usage; exit 0 ;;
       --list) list; exit 0 ;;
-      --out) [[ $# -ge 2 ]] || die "--out needs a directory"; OUT_DIR=$2; shift ;;
-      --out=*) OUT_DIR=${1#--out=} ;;
+      --check) check=1 ;;
+      --keep) keep=1 ;;
+      --out) [[ $# -ge 2 ]] || die "--out needs a directory"; OUT_DIR=$2; out_set=1; shift ;;
+      --out=*) OUT_DIR=${1#--out=}; out_set=1 ;;
       all) names+=("${SCENARIOS[@]}") ;;
       -*) die "unknown option: $1 (see --help)" ;;
       *) [[ -n "${DESCRIPTION[$1]+x}" ]] || die "unknown scenario: $1 (see --list)"; names+=("$1") ;;
     esac
     shift
   done
+  if ((check)); then
+    ((${#names[@]})) || names=("${SCENARIOS[@]}")
+    ((out_set == 0)) || die "--check records into a temporary folder; --out cannot be used with it"
+  fi
   ((${#names[@]})) || { usage >&2; exit 2; }
   [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, tcpdump, sysctl): sudo $0 ${args[*]}"
+  if ((check)); then
+    [[ -f "$REPO/captures/real/lifecycles.txt" ]] || die "no captures/real/lifecycles.txt to check against"
+    OUT_DIR=$(mktemp -d /tmp/hs-check.XXXXXX)
+    CHECK_DIR=$OUT_DIR
+  fi
   mkdir -p "$OUT_DIR"
   OUT_DIR=$(cd "$OUT_DIR" && pwd)
 
@@ -441,6 +651,20 @@ main() {
   local n
   for n in "${names[@]}"; do record_one "$n"; done
   log "done: ${#names[@]} capture(s) in $OUT_DIR"
+  ((check)) || return 0
+
+  log "comparing with captures/real/lifecycles.txt (direction, flags, payload length of every packet)"
+  local rc=0
+  "$PY" "$HERE/check_lifecycles.py" --expected "$REPO/captures/real/lifecycles.txt" \
+    "$OUT_DIR" "${names[@]}" || rc=$?
+  if ((rc == 0)); then
+    log "check passed: the new recordings have the same lifecycles"
+    if ((keep)); then log "recordings kept in $OUT_DIR"; else rm -rf "$OUT_DIR"; fi
+  else
+    log "check FAILED: recordings kept in $OUT_DIR"
+  fi
+  CHECK_DIR=""
+  return "$rc"
 }
 
 main "$@"

@@ -4,20 +4,33 @@
 
 Usage: summarize.py [--lengths] CAPTURE...
 
-For each capture and each TCP stream, prints one line:
+For each capture and each TCP connection, prints one line:
 
     NAME stream N: C>S S, S>C SA, C>S A, C>S PA, ...
 
+Connections are numbered from 0 in the order of their first packet.  They are
+found without tcp.stream, whose splitting differs between Wireshark versions
+(4.2+ starts a new stream for a SYN after FIN or RST, 4.0 does not): packets
+are grouped by 4-tuple, and a SYN without ACK starts a new connection on its
+4-tuple when its sender already sent a SYN with another sequence number in
+the current one (a new ISN; a retransmitted SYN keeps its ISN), or when the
+current one had no SYN at all and already saw a FIN or RST.  On the captures
+in captures/real this gives exactly tshark 4.0's tcp.stream numbers.
+
 Each token is "direction flags".  Direction is C>S (client to server) or
 S>C.  The client is the endpoint that sent the first SYN without ACK; in a
-stream without such a SYN (capture started mid-connection) it is the endpoint
-with the higher port, and on equal ports the sender of the first packet.
+connection without such a SYN (capture started mid-connection, or a capture
+of one direction only) it is the receiver of the first SYN+ACK, and without a
+SYN+ACK either the endpoint with the higher port (on equal ports, the sender
+of the first packet).
 Flags are written in the fixed order S F R P A U E C N (SYN, FIN, RST, PSH,
 ACK, URG, ECE, CWR, AE/nonce).  With --lengths each token also gets "/LEN"
 (the TCP payload length) when the segment carries data.
 
 ISNs, timestamps, IP IDs and checksums are left out, so two recordings of
-the same scenario print the same text.  Needs tshark.
+the same scenario print the same text.  Needs tshark (any version from 3.x);
+the hs post-dissector is disabled, so a broken installed plugin cannot change
+the result.
 """
 
 import argparse
@@ -25,8 +38,8 @@ import os
 import subprocess
 import sys
 
-FIELDS = ["tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "tcp.flags.str",
-          "tcp.len", "tcp.flags"]
+FIELDS = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
+          "tcp.flags.str", "tcp.len", "tcp.flags", "tcp.seq_raw"]
 
 # tcp.flags bit -> letter, in output order.
 FLAG_BITS = [(0x002, "S"), (0x001, "F"), (0x004, "R"), (0x008, "P"),
@@ -51,8 +64,8 @@ def flag_letters(flags_str, flags_hex):
 
 
 def read_packets(path):
-    cmd = ["tshark", "-r", path, "-n", "-Y", "tcp", "-T", "fields",
-           "-E", "separator=\t", "-E", "occurrence=f"]
+    cmd = ["tshark", "-r", path, "-n", "--disable-protocol", "hs", "-Y", "tcp",
+           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
     for f in FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
@@ -61,41 +74,61 @@ def read_packets(path):
     for line in out.splitlines():
         cols = line.split("\t")
         cols += [""] * (len(FIELDS) - len(cols))
-        stream, ip4, ip6, port, fstr, length, fhex = cols[:7]
-        if stream == "":
+        src4, src6, sport, dst4, dst6, dport, fstr, length, fhex, seq = cols[:10]
+        if sport == "" or dport == "":
             continue
         packets.append({
-            "stream": int(stream),
-            "src": (ip4 or ip6, int(port)),
+            "src": (src4 or src6, int(sport)),
+            "dst": (dst4 or dst6, int(dport)),
             "flags": flag_letters(fstr, fhex),
             "len": int(length or 0),
+            "seq": int(seq) if seq else None,
         })
     return packets
 
 
+def connections(packets):
+    """Split packets into connections (see the module docstring)."""
+    conns = []      # lists of packets, in order of their first packet
+    current = {}    # 4-tuple -> {"pkts", "syn_seq" (by sender), "closed"}
+    for p in packets:
+        key = frozenset((p["src"], p["dst"]))
+        c = current.get(key)
+        if "S" in p["flags"] and "A" not in p["flags"] and c is not None:
+            mine = c["syn_seq"].get(p["src"])
+            if (mine is not None and mine != p["seq"]) or \
+                    (not c["syn_seq"] and c["closed"]):
+                c = None
+        if c is None:
+            c = {"pkts": [], "syn_seq": {}, "closed": False}
+            current[key] = c
+            conns.append(c["pkts"])
+        if "S" in p["flags"] and "A" not in p["flags"]:
+            c["syn_seq"][p["src"]] = p["seq"]
+        if "F" in p["flags"] or "R" in p["flags"]:
+            c["closed"] = True
+        c["pkts"].append(p)
+    return conns
+
+
 def summarize(path, lengths=False):
-    streams = {}
-    for p in read_packets(path):
-        streams.setdefault(p["stream"], []).append(p)
+    streams = connections(read_packets(path))
     name = os.path.basename(path)
     lines = []
-    for sid in sorted(streams):
-        pkts = streams[sid]
+    for sid, pkts in enumerate(streams):
         client = None
         for p in pkts:
             if "S" in p["flags"] and "A" not in p["flags"]:
                 client = p["src"]
                 break
         if client is None:
-            ends = []
             for p in pkts:
-                if p["src"] not in ends:
-                    ends.append(p["src"])
-            ends_sorted = sorted(ends, key=lambda e: -e[1])
-            if len(ends) > 1 and ends_sorted[0][1] != ends_sorted[1][1]:
-                client = ends_sorted[0]
-            else:
-                client = pkts[0]["src"]
+                if "S" in p["flags"] and "A" in p["flags"]:
+                    client = p["dst"]   # the SYN+ACK goes to the client
+                    break
+        if client is None:
+            a, b = pkts[0]["src"], pkts[0]["dst"]
+            client = a if a[1] >= b[1] else b
         tokens = []
         for p in pkts:
             tok = ("C>S " if p["src"] == client else "S>C ") + (p["flags"] or "-")

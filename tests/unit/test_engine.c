@@ -356,9 +356,13 @@ static void test_bad_synack_ack(void)
 
 static void test_synack_new_seq(void)
 {
-    const pkt p[] = { { C, SYN, 10, 0, 0 }, { S, SYN | ACK, 90, 11, 0 }, { S, SYN | ACK, 300, 11, 0 } };
-    run rn = feed(p, 3);
-    CHECK(anomaly(&rn, 3, HS_AN_SYNACK_BAD_SEQ) && !valid(&rn, 3));
+    const pkt p[] = { { C, SYN, 10, 0, 0 }, { S, SYN | ACK, 90, 11, 0 }, { S, SYN | ACK, 300, 11, 0 },
+                      { C, ACK, 11, 301, 0 } };
+    run rn = feed(p, 4);
+    CHECK(anomaly(&rn, 3, HS_AN_SYNACK_BAD_SEQ) && valid(&rn, 3));
+    CHECK(rn.r[3]->step[0] == HS_STEP_SYNACK && !(rn.r[3]->flags & HS_RES_RETRANS));
+    /* The ACK answers the latest SYN+ACK: y+1 = 301. */
+    CHECK(rn.r[4]->step[0] == HS_STEP_ACK && valid(&rn, 4) && !anomaly(&rn, 4, HS_AN_ACK_BAD));
     hs_engine_free(rn.eng);
 }
 
