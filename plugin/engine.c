@@ -608,6 +608,13 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
 
     seg_kind kind = classify(s->flags);
     hs_conn *c = (hs_conn *)hs_engine_conn(eng, eng->stream_conn[stream]);
+    if (!c && s->tuple && s->tuple < eng->n_tuples && eng->tuple_conn[s->tuple]) {
+        /* A new tcp.stream on a known 4-tuple: Wireshark split it (its
+         * rules differ between versions).  Continue the 4-tuple's attempt;
+         * the rules below decide whether this segment starts a new one. */
+        c = (hs_conn *)hs_engine_conn(eng, eng->tuple_conn[s->tuple]);
+        eng->stream_conn[stream] = c->id;
+    }
     hs_result fresh = {0};
     /* A new attempt: the first segment of the stream, a SYN that does not
      * continue the current attempt, or where Zeek would have timed it out. */

@@ -46,4 +46,73 @@ typedef gboolean hs_pref_bool;
 #define HS_PLUGIN_DESCRIBE 0
 #endif
 
+/* ==== Reports (hs_reports.c): stats_tree and Flow Graph ====================
+ * Appended for the reports; everything version-dependent they need. */
+#include <epan/stats_tree.h>
+#include <epan/tap.h>
+#include <epan/address.h>
+
+/* stats_tree_register_plugin() returns void up to 4.2 and a stats_tree_cfg *
+ * from 4.4 (where stats_tree_register_with_group is gone and the menu group
+ * is set with stats_tree_set_group()).  The default group, the bottom of the
+ * Statistics menu, is the one we want, so the result is not needed.  The
+ * packet callback has had its tap_flags_t argument since 4.0. */
+#define HS_STATS_TREE_REGISTER(tap, abbr, name, flags, packet, init, cleanup) \
+    ((void)stats_tree_register_plugin((tap), (abbr), (name), (flags), (packet), (init), (cleanup)))
+
+/* Flow Graph: epan/sequence_analysis.h is not installed by any version, so
+ * its prototypes and the leading members of its structures are mirrored
+ * here.  Items are allocated by Wireshark itself
+ * (sequence_analysis_create_sai_with_addresses) and freed by it, so only the
+ * members we write must sit where Wireshark reads them.  Checked against
+ * Wireshark's sources and against the offsets the exported functions of the
+ * x86_64 libwireshark 4.0.17, 4.4.19 and 4.6.9 use: sizeof 144 / 136 / 144;
+ * frame_label 0x48, comment 0x58, conv_num 0x60 in all; display at 0x70
+ * (gboolean) before 4.4 and 0x6d (bool) from 4.4; line_style at 0x7c before
+ * 4.4 and 0x78 from 4.4; 4.6 appends free_info_ptr (never touched here).
+ * 4.2 is taken to be laid out as 4.0 (gboolean members; not checked). */
+#if HS_WS_AT_LEAST(4, 4)
+typedef bool hs_seq_bool;
+#else
+typedef gboolean hs_seq_bool;
+#endif
+
+typedef struct hs_seq_item {            /* seq_analysis_item_t */
+    guint32 frame_number;
+    address src_addr;
+    guint16 port_src;
+    address dst_addr;
+    guint16 port_dst;
+    gchar *frame_label;                 /* g_malloc'd, freed by Wireshark */
+    gchar *time_str;
+    gchar *comment;                     /* g_malloc'd, freed by Wireshark */
+    guint16 conv_num;
+    unsigned fg_color;
+    unsigned bg_color;
+    hs_seq_bool has_color_filter;
+    hs_seq_bool display;
+    guint src_node;
+    guint dst_node;
+    guint16 line_style;
+    int info_type;                      /* ga_info_type */
+    void *info_ptr;
+#if HS_WS_AT_LEAST(4, 6)
+    void (*free_info_ptr)(void *info_ptr);
+#endif
+} hs_seq_item;
+
+typedef struct hs_seq_info {            /* seq_analysis_info_t, leading members */
+    const char *name;
+    hs_seq_bool any_addr;
+    int nconv;
+    GQueue *items;                      /* of hs_seq_item */
+    GHashTable *ht;
+} hs_seq_info;
+
+WS_DLL_PUBLIC void register_seq_analysis(const char *name, const char *ui_name, const int proto_id,
+                                         const char *tap_listener, unsigned tap_flags,
+                                         tap_packet_cb tap_func);
+WS_DLL_PUBLIC hs_seq_item *sequence_analysis_create_sai_with_addresses(packet_info *pinfo,
+                                                                      hs_seq_info *sainfo);
+
 #endif /* HS_COMPAT_H */

@@ -1,10 +1,392 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* hs_reports.c - tshark/GUI reports over the "hs" tap (placeholder until
- * the stats_tree and Flow Graph land). */
+/*
+ * hs_reports.c - tshark/GUI reports over the "hs" tap (SPEC section 4).
+ *
+ * 1. stats_tree "hs": `tshark -q -z hs,tree[,filter]`, Statistics > Handshake.
+ * 2. Flow Graph "hs": `tshark -q -z flow,hs,standard|network[,filter]`, and
+ *    "Handshake" in the GUI's Flow Graph (build option HS_FLOW_GRAPH).
+ *
+ * The tap queues a const hs_result * on every pass; hs_tap_conn() gives its
+ * connection attempt, whose values are the ones "so far" in a single pass
+ * (tshark without -2) and final on later passes (tshark -2, the GUI).
+ *
+ * Connection-wide rows (state, close kind, closer, RTT, and the anomalies
+ * only the finished attempt can tell) are therefore not ticked once: each
+ * tree remembers what it counted for every attempt and moves the count
+ * when a later packet of that attempt shows a new value.  Once the tap has
+ * seen an attempt's last packet its row is final, so single-pass and
+ * two-pass output agree (tests/reports checks that on every capture).
+ * With a filter (-z hs,tree,FILTER) the tap only sees matching packets: a
+ * single pass then shows connections as of their last matching packet
+ * (e.g. -z hs,tree,hs.step==1 sees S0 and "SYN never answered"); add -2
+ * for their final state.  A connection is counted on the first packet of it
+ * the tree sees (HS_RES_NEW when there is no filter).
+ */
 #include "hs_compat.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <epan/stats_tree.h>
+#include <epan/tap.h>
+
+#include "engine.h"
+#include "labels.h"
 #include "packet-hs.h"
+
+#ifndef HS_FLOW_GRAPH                  /* set by the CMake option of that name */
+#define HS_FLOW_GRAPH 1
+#endif
+
+static const char *anomaly_name(int a, char *buf, size_t n)
+{
+    if (a >= 0 && a < HS_AN_COUNT)
+        return hs_anomaly_name((enum hs_anomaly)a);
+    snprintf(buf, n, "hs.anomaly.%d", a);
+    return buf;
+}
+
+/* ======================================================================
+ * 1. stats_tree
+ * ====================================================================== */
+
+/* The tree sorts rows by name (tshark always sorts; by count, the
+ * default, would put rows in a data-dependent order): names are chosen so
+ * that this order reads well. */
+
+/* Close kinds. */
+enum {
+    CK_THREE, CK_FOUR, CK_RST, CK_INCOMPLETE, CK_NEVER, CK_REFUSED, CK_SIM, CK_COUNT
+};
+static const char *const close_names[CK_COUNT] = {
+    "3-packet close (FIN, FIN+ACK, ACK)",
+    "4-packet close (FIN, ACK, FIN, ACK)",
+    "RST abort",
+    "incomplete close (a FIN or its ACK missing)",
+    "never closed",
+    "refused (RST answering the SYN)",
+    "simultaneous close",
+};
+
+/* Handshake RTT (SYN to ACK) buckets, in nanoseconds. */
+enum { RTT_1MS, RTT_10MS, RTT_100MS, RTT_1S, RTT_MORE, RTT_COUNT };
+static const char *const rtt_names[RTT_COUNT] = {   /* [a, b) */
+    "0-1 ms", "1-10 ms", "10-100 ms", "100-1000 ms", "1000+ ms",
+};
+static const int64_t rtt_limits[RTT_COUNT - 1] = {
+    1000000, 10000000, 100000000, 1000000000,
+};
+
+/* The anomalies the finished attempt decides (see hs_final_anomalies()),
+ * counted per packet like the expert info: the frames that can carry them. */
+static const uint8_t final_steps[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_FIN1, HS_STEP_FIN2 };
+enum { FINAL_SLOTS = 3 };
+static const uint8_t final_anomalies[FINAL_SLOTS] = {
+    HS_AN_SYN_UNANSWERED, HS_AN_HS_INCOMPLETE, HS_AN_FIN_UNACKED,
+};
+
+/* Parent node names: unique in the tree (stats_tree keys parents by name). */
+#define N_STATE   "Connections by state (Zeek conn_state)"
+#define N_CLOSE   "Close kinds"
+#define N_CLOSER  "Closed first by"
+#define N_RTT     "Handshake RTT (SYN to ACK)"
+#define N_STEPS   "Steps by label (packets)"
+#define N_ANOM    "Anomalies by kind (packets)"
+
+/* What a tree counted for one attempt (0 = nothing, else value + 1). */
+typedef struct conn_seen {
+    uint8_t state, close, closer, rtt;
+    uint8_t final[FINAL_SLOTS];       /* packets counted per final anomaly */
+} conn_seen;
+
+/* Per tree (the GUI may open several, with different filters). */
+typedef struct tree_data {
+    int id_state, id_close, id_closer, id_rtt, id_steps, id_anom;
+    uint32_t last_frame;              /* to see a new pass begin */
+    GArray *seen;                     /* conn_seen, indexed by hs_conn.id */
+    int connections, closers, rtts;
+    int states[HS_CS_COUNT], closes[CK_COUNT], closed_by[2], rtt[RTT_COUNT];
+    int finals[FINAL_SLOTS];          /* final anomalies counted so far */
+} tree_data;
+
+static GHashTable *trees;             /* stats_tree * -> tree_data * */
+
+static int close_kind(const hs_conn *c)
+{
+    const hs_side *i = &c->side[HS_INITIATOR], *r = &c->side[HS_RESPONDER];
+    bool fins = (i->flags & HS_SIDE_FIN) && (r->flags & HS_SIDE_FIN);
+    bool acked = (i->flags & HS_SIDE_FIN_ACKED) && (r->flags & HS_SIDE_FIN_ACKED);
+    if (c->flags & HS_CONN_REFUSED)
+        return CK_REFUSED;
+    if (fins && acked) {
+        if (c->flags & HS_CONN_SIM_CLOSE)
+            return CK_SIM;
+        if (c->step_frame[HS_STEP_ACK1] && c->step_frame[HS_STEP_ACK1] == c->step_frame[HS_STEP_FIN2])
+            return CK_THREE;
+        return CK_FOUR;
+    }
+    if (c->flags & HS_CONN_RESET)
+        return CK_RST;
+    if ((i->flags | r->flags) & HS_SIDE_FIN)
+        return CK_INCOMPLETE;
+    return CK_NEVER;
+}
+
+static int rtt_bucket(const hs_conn *c)
+{
+    const int64_t *t = c->step_ns;
+    if (!t[HS_STEP_SYN] || !t[HS_STEP_ACK])
+        return -1;
+    int64_t d = t[HS_STEP_ACK] - t[HS_STEP_SYN];
+    int b = 0;
+    while (b < RTT_COUNT - 1 && d >= rtt_limits[b])
+        b++;
+    return b;
+}
+
+static void tree_reset(tree_data *td)
+{
+    g_array_set_size(td->seen, 0);
+    td->connections = td->closers = td->rtts = 0;
+    memset(td->states, 0, sizeof td->states);
+    memset(td->closes, 0, sizeof td->closes);
+    memset(td->closed_by, 0, sizeof td->closed_by);
+    memset(td->rtt, 0, sizeof td->rtt);
+    memset(td->finals, 0, sizeof td->finals);
+}
+
+/* Move one attempt's count in a group of rows from value old to new (both
+ * "+1", 0 = none); returns whether anything changed. */
+static bool move(stats_tree *st, int parent, int *total, int *counts, const char *const *names,
+                 uint8_t *slot, int value)
+{
+    uint8_t now = value < 0 ? 0 : (uint8_t)(value + 1);
+    if (*slot == now)
+        return false;
+    if (*slot) {
+        counts[*slot - 1]--;
+        (*total)--;
+        set_stat_node(st, names[*slot - 1], parent, FALSE, counts[*slot - 1]);
+    }
+    if (now) {
+        counts[now - 1]++;
+        (*total)++;
+        set_stat_node(st, names[now - 1], parent, FALSE, counts[now - 1]);
+    }
+    *slot = now;
+    return true;
+}
+
+static const char *cs_names[HS_CS_COUNT];
+static const char *const closer_names[2] = { "initiator", "responder" };
+
+static void count_conn(stats_tree *st, tree_data *td, const hs_conn *c, const hs_result *r)
+{
+    if (c->id >= td->seen->len)
+        g_array_set_size(td->seen, c->id + 1);
+    conn_seen *s = &g_array_index(td->seen, conn_seen, c->id);
+
+    int before = td->connections;
+    move(st, td->id_state, &td->connections, td->states, cs_names, &s->state, (int)hs_conn_state_of(c));
+    if (td->connections != before) {
+        set_stat_node(st, N_STATE, 0, TRUE, td->connections);
+        set_stat_node(st, N_CLOSE, 0, TRUE, td->connections);
+    }
+    int ignored = 0;
+    move(st, td->id_close, &ignored, td->closes, close_names, &s->close, close_kind(c));
+    if (move(st, td->id_closer, &td->closers, td->closed_by, closer_names, &s->closer,
+             c->closer == HS_ROLE_NONE ? -1 : c->closer))
+        set_stat_node(st, N_CLOSER, 0, TRUE, td->closers);
+    if (move(st, td->id_rtt, &td->rtts, td->rtt, rtt_names, &s->rtt, rtt_bucket(c)))
+        set_stat_node(st, N_RTT, 0, TRUE, td->rtts);
+
+    /* Final anomalies: how many of the attempt's step frames carry each. */
+    uint8_t now[FINAL_SLOTS] = { 0 };
+    uint32_t prev = 0;
+    for (size_t k = 0; k < G_N_ELEMENTS(final_steps); k++) {
+        uint32_t f = c->step_frame[final_steps[k]];
+        if (!f || f == prev)
+            continue;
+        prev = f;
+        uint32_t a = hs_final_anomalies(c, r, f);
+        for (int j = 0; j < FINAL_SLOTS; j++)
+            if (a & HS_AN_BIT(final_anomalies[j]))
+                now[j]++;
+    }
+    for (int j = 0; j < FINAL_SLOTS; j++) {
+        if (now[j] == s->final[j])
+            continue;
+        char buf[32];
+        int delta = (int)now[j] - (int)s->final[j];
+        const char *name = anomaly_name(final_anomalies[j], buf, sizeof buf);
+        td->finals[j] += delta;
+        s->final[j] = now[j];
+        /* Per-packet anomalies tick their rows; these rows are only ever
+         * moved here, so set them to what this tree counted. */
+        set_stat_node(st, name, td->id_anom, FALSE, td->finals[j]);
+        increase_stat_node(st, N_ANOM, 0, TRUE, delta);
+    }
+}
+
+static tap_packet_status hs_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
+                                        const void *data, tap_flags_t flags _U_)
+{
+    const hs_result *r = (const hs_result *)data;
+    const hs_conn *c = hs_tap_conn(r);
+    tree_data *td = trees ? (tree_data *)g_hash_table_lookup(trees, st) : NULL;
+    if (!r || !c || !td)
+        return TAP_PACKET_DONT_REDRAW;
+
+    /* A retap (GUI: reload, new filter) zeroes the tree's counters without
+     * telling us: a frame number that does not grow means a new pass. */
+    if (pinfo->num <= td->last_frame)
+        tree_reset(td);
+    td->last_frame = pinfo->num;
+
+    if (r->label) {
+        const hs_label_info *li = hs_label_info_of((hs_label)r->label);
+        tick_stat_node(st, N_STEPS, 0, TRUE);
+        if (r->flags & HS_RES_RETRANS) {
+            char *name = g_strdup_printf("%s (retransmission)", li->text);
+            tick_stat_node(st, name, td->id_steps, FALSE);
+            g_free(name);
+        } else {
+            tick_stat_node(st, li->text, td->id_steps, FALSE);
+        }
+    }
+    for (int a = 0; a < HS_AN_COUNT; a++) {
+        if (!(r->anomalies & HS_AN_BIT(a)) || (HS_AN_FINAL_MASK & HS_AN_BIT(a)))
+            continue;
+        char buf[32];
+        tick_stat_node(st, N_ANOM, 0, TRUE);
+        tick_stat_node(st, anomaly_name(a, buf, sizeof buf), td->id_anom, FALSE);
+    }
+    count_conn(st, td, c, r);
+    return TAP_PACKET_REDRAW;
+}
+
+static void hs_tree_cleanup(stats_tree *st)
+{
+    tree_data *td = trees ? (tree_data *)g_hash_table_lookup(trees, st) : NULL;
+    if (!td)
+        return;
+    g_hash_table_remove(trees, st);
+    g_array_free(td->seen, TRUE);
+    g_free(td);
+}
+
+static void hs_tree_init(stats_tree *st)
+{
+    hs_tree_cleanup(st);              /* re-init of the same tree */
+    if (!trees)
+        trees = g_hash_table_new(g_direct_hash, g_direct_equal);
+    tree_data *td = g_new0(tree_data, 1);
+    td->seen = g_array_new(FALSE, TRUE, sizeof(conn_seen));
+    g_hash_table_insert(trees, st, td);
+
+    for (int s = 0; s < HS_CS_COUNT; s++)
+        cs_names[s] = hs_conn_state_name((hs_conn_state)s);
+
+    /* Fixed rows in a fixed order, zeros included: they are the same in
+     * every capture, and a single pass (where an attempt's row moves as it
+     * progresses) shows the same rows as two passes. */
+    td->id_state = stats_tree_create_node(st, N_STATE, 0, STAT_DT_INT, TRUE);
+    for (int s = 0; s < HS_CS_COUNT; s++)
+        stats_tree_create_node(st, cs_names[s], td->id_state, STAT_DT_INT, FALSE);
+    td->id_close = stats_tree_create_node(st, N_CLOSE, 0, STAT_DT_INT, TRUE);
+    for (int k = 0; k < CK_COUNT; k++)
+        stats_tree_create_node(st, close_names[k], td->id_close, STAT_DT_INT, FALSE);
+    td->id_closer = stats_tree_create_node(st, N_CLOSER, 0, STAT_DT_INT, TRUE);
+    for (int k = 0; k < 2; k++)
+        stats_tree_create_node(st, closer_names[k], td->id_closer, STAT_DT_INT, FALSE);
+    td->id_rtt = stats_tree_create_node(st, N_RTT, 0, STAT_DT_INT, TRUE);
+    for (int k = 0; k < RTT_COUNT; k++)
+        stats_tree_create_node(st, rtt_names[k], td->id_rtt, STAT_DT_INT, FALSE);
+    /* Rows for the labels and anomalies seen; those that only the finished
+     * attempt decides are always there, for the same reason as above. */
+    td->id_steps = stats_tree_create_node(st, N_STEPS, 0, STAT_DT_INT, TRUE);
+    td->id_anom = stats_tree_create_node(st, N_ANOM, 0, STAT_DT_INT, TRUE);
+    for (int j = 0; j < FINAL_SLOTS; j++) {
+        char buf[32];
+        stats_tree_create_node(st, anomaly_name(final_anomalies[j], buf, sizeof buf), td->id_anom,
+                               STAT_DT_INT, FALSE);
+    }
+}
+
+static void register_tree(void)
+{
+    HS_STATS_TREE_REGISTER("hs", "hs", "Handshake", ST_SORT_COL_NAME << ST_FLG_SRTCOL_SHIFT,
+                           hs_tree_packet, hs_tree_init, hs_tree_cleanup);
+}
+
+/* ======================================================================
+ * 2. Flow Graph
+ * ====================================================================== */
+#if HS_FLOW_GRAPH
+
+static tap_packet_status hs_flow_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
+                                        const void *data, tap_flags_t flags _U_)
+{
+    hs_seq_info *sainfo = (hs_seq_info *)tapdata;
+    const hs_result *r = (const hs_result *)data;
+    const hs_conn *c = hs_tap_conn(r);
+    if (!sainfo || !r || !c || !r->label)
+        return TAP_PACKET_DONT_REDRAW;
+
+    hs_seq_item *sai = sequence_analysis_create_sai_with_addresses(pinfo, sainfo);
+    if (!sai)
+        return TAP_PACKET_DONT_REDRAW;
+
+    /* The arrow gets the label alone: tshark cuts arrow labels at 20
+     * characters (NODE_CHARS_WIDTH), which would cut the numbers too, and
+     * the GUI elides them to the arrow's width.  The numbers and the step
+     * go to the comment column. */
+    const hs_label_info *li = hs_label_info_of((hs_label)r->label);
+    bool rel = hs_pref_relative();
+    char phrase[64];
+    GString *comment = g_string_new(hs_step_phrase(r, phrase, sizeof phrase));
+    if (r->flags & HS_RES_RETRANS)
+        g_string_append(comment, " (retransmission)");
+    const char *sep = ": ";
+    if (li->seq_name) {
+        g_string_append_printf(comment, "%s%s=%u", sep, li->seq_name, (unsigned)hs_label_value(r, c, false, rel));
+        sep = " ";
+    }
+    if (li->ack_name)
+        g_string_append_printf(comment, "%s%s=%u", sep, li->ack_name, (unsigned)hs_label_value(r, c, true, rel));
+    if ((r->flags & HS_RES_CHECKED) && !(r->flags & HS_RES_VALID))
+        g_string_append(comment, ", numbers do not check out");
+    g_string_append_printf(comment, " (stream %u", c->stream);
+    if (c->attempt > 1)
+        g_string_append_printf(comment, " attempt %u", c->attempt);
+    g_string_append_c(comment, ')');
+
+    sai->frame_number = pinfo->num;
+    sai->port_src = (guint16)pinfo->srcport;
+    sai->port_dst = (guint16)pinfo->destport;
+    sai->frame_label = g_strdup(li->text);
+    sai->comment = g_string_free(comment, FALSE);
+    sai->conv_num = (guint16)c->stream;
+    sai->line_style = 1;
+    sai->display = TRUE;
+    g_queue_push_tail(sainfo->items, sai);
+    return TAP_PACKET_REDRAW;
+}
+
+static void register_flow(int proto_hs)
+{
+    register_seq_analysis("hs", "Handshake", proto_hs, NULL, TL_REQUIRES_NOTHING, hs_flow_packet);
+}
+
+#else
+static void register_flow(int proto_hs)
+{
+    (void)proto_hs;
+}
+#endif /* HS_FLOW_GRAPH */
 
 void hs_reports_register(int proto_hs)
 {
-    (void)proto_hs;
+    register_tree();
+    register_flow(proto_hs);
 }

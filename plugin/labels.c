@@ -52,6 +52,36 @@ const char *hs_role_name(enum hs_role r)
     return r == HS_INITIATOR ? "initiator" : r == HS_RESPONDER ? "responder" : "none";
 }
 
+/* The expert info names of the anomalies (packet-hs.c registers them;
+ * hs.anomaly carries them without "hs."). */
+static const char *const anomaly_names[HS_AN_COUNT] = {
+    [HS_AN_SYN_RETRANS]      = "hs.syn.retransmission",
+    [HS_AN_SYNACK_RETRANS]   = "hs.synack.retransmission",
+    [HS_AN_FIN_RETRANS]      = "hs.fin.retransmission",
+    [HS_AN_SYNACK_BAD_ACK]   = "hs.synack.bad_ack",
+    [HS_AN_SYNACK_BAD_SEQ]   = "hs.synack.bad_seq",
+    [HS_AN_ACK_BAD]          = "hs.ack.bad_ack",
+    [HS_AN_REFUSED]          = "hs.refused",
+    [HS_AN_SYN_UNANSWERED]   = "hs.syn.unanswered",
+    [HS_AN_HS_INCOMPLETE]    = "hs.handshake.incomplete",
+    [HS_AN_NO_HANDSHAKE]     = "hs.no_handshake",
+    [HS_AN_SYN_MISSING]      = "hs.syn.missing",
+    [HS_AN_SYN_DATA]         = "hs.syn.data",
+    [HS_AN_DATA_AFTER_FIN]   = "hs.data_after_fin",
+    [HS_AN_FIN_UNACKED]      = "hs.fin.unacked",
+    [HS_AN_RST_ABORT]        = "hs.rst.abort",
+    [HS_AN_PORT_REUSE]       = "hs.port_reuse",
+    [HS_AN_SIM_OPEN]         = "hs.simultaneous_open",
+    [HS_AN_SIM_CLOSE]        = "hs.simultaneous_close",
+    [HS_AN_BAD_FLAGS]        = "hs.bad_flags",
+    [HS_AN_SYNACK_WRONG_DIR] = "hs.synack.wrong_direction",
+};
+
+const char *hs_anomaly_name(enum hs_anomaly a)
+{
+    return (unsigned)a < HS_AN_COUNT ? anomaly_names[a] : "hs.anomaly";
+}
+
 const hs_label_info *hs_label_info_of(hs_label label)
 {
     return &label_info[(unsigned)label < HS_LBL_COUNT ? label : HS_LBL_NONE];

@@ -21,6 +21,9 @@ enum { HS_SEQ_NONE, HS_SEQ_SEQ, HS_SEQ_FIN /* seq + len: the FIN's own number */
 
 const hs_label_info *hs_label_info_of(hs_label label);
 
+/* The expert info name of an anomaly: "hs.syn.retransmission" ... */
+const char *hs_anomaly_name(enum hs_anomaly a);
+
 /* The label of a packet doing steps a (and b). */
 hs_label hs_label_of_steps(uint8_t a, uint8_t b);
 

@@ -57,28 +57,29 @@ static expert_field ei_anomaly[HS_AN_COUNT];
 static expert_field ei_open = EI_INIT, ei_close = EI_INIT;
 
 static ei_register_info ei[] = {
-#define HS_EI(an, abbrev, group, sev, text) \
-    { &ei_anomaly[an], { "hs." abbrev, group, sev, text, EXPFILL } }
-    HS_EI(HS_AN_SYN_RETRANS,      "syn.retransmission",    PI_SEQUENCE, PI_NOTE, "SYN retransmitted"),
-    HS_EI(HS_AN_SYNACK_RETRANS,   "synack.retransmission", PI_SEQUENCE, PI_NOTE, "SYN+ACK retransmitted"),
-    HS_EI(HS_AN_FIN_RETRANS,      "fin.retransmission",    PI_SEQUENCE, PI_NOTE, "FIN retransmitted"),
-    HS_EI(HS_AN_SYNACK_BAD_ACK,   "synack.bad_ack",        PI_SEQUENCE, PI_WARN, "SYN+ACK does not acknowledge x+1"),
-    HS_EI(HS_AN_SYNACK_BAD_SEQ,   "synack.bad_seq",        PI_SEQUENCE, PI_WARN, "SYN+ACK with another initial sequence number than before"),
-    HS_EI(HS_AN_ACK_BAD,          "ack.bad_ack",           PI_SEQUENCE, PI_WARN, "Handshake ACK does not acknowledge y+1 (or its seq is not x+1)"),
-    HS_EI(HS_AN_REFUSED,          "refused",               PI_SEQUENCE, PI_WARN, "Connection refused: RST answering the SYN"),
-    HS_EI(HS_AN_SYN_UNANSWERED,   "syn.unanswered",        PI_SEQUENCE, PI_WARN, "SYN never answered"),
-    HS_EI(HS_AN_HS_INCOMPLETE,    "handshake.incomplete",  PI_SEQUENCE, PI_WARN, "Handshake never completed: SYN+ACK never acknowledged"),
-    HS_EI(HS_AN_NO_HANDSHAKE,     "no_handshake",          PI_SEQUENCE, PI_NOTE, "Connection seen without its handshake (capture started mid-stream)"),
-    HS_EI(HS_AN_SYN_MISSING,      "syn.missing",           PI_SEQUENCE, PI_NOTE, "SYN+ACK seen without the SYN (capture started after it)"),
-    HS_EI(HS_AN_SYN_DATA,         "syn.data",              PI_PROTOCOL, PI_NOTE, "Data on SYN (TCP Fast Open)"),
-    HS_EI(HS_AN_DATA_AFTER_FIN,   "data_after_fin",        PI_PROTOCOL, PI_WARN, "Data sent after the sender's own FIN"),
-    HS_EI(HS_AN_FIN_UNACKED,      "fin.unacked",           PI_SEQUENCE, PI_WARN, "FIN never acknowledged"),
-    HS_EI(HS_AN_RST_ABORT,        "rst.abort",             PI_SEQUENCE, PI_WARN, "Connection aborted: RST of an established connection"),
-    HS_EI(HS_AN_PORT_REUSE,       "port_reuse",            PI_SEQUENCE, PI_NOTE, "Port reuse: new connection attempt on the same 4-tuple"),
-    HS_EI(HS_AN_SIM_OPEN,         "simultaneous_open",     PI_SEQUENCE, PI_NOTE, "Simultaneous open: SYN crossing SYN"),
-    HS_EI(HS_AN_SIM_CLOSE,        "simultaneous_close",    PI_SEQUENCE, PI_NOTE, "Simultaneous close: FIN crossing FIN"),
-    HS_EI(HS_AN_BAD_FLAGS,        "bad_flags",             PI_PROTOCOL, PI_WARN, "Impossible flag combination"),
-    HS_EI(HS_AN_SYNACK_WRONG_DIR, "synack.wrong_direction", PI_SEQUENCE, PI_WARN, "SYN+ACK sent by the initiator"),
+/* Names come from hs_anomaly_name() (labels.c), filled in at registration. */
+#define HS_EI(an, group, sev, text) \
+    { &ei_anomaly[an], { NULL, group, sev, text, EXPFILL } }
+    HS_EI(HS_AN_SYN_RETRANS,      PI_SEQUENCE, PI_NOTE, "SYN retransmitted"),
+    HS_EI(HS_AN_SYNACK_RETRANS,   PI_SEQUENCE, PI_NOTE, "SYN+ACK retransmitted"),
+    HS_EI(HS_AN_FIN_RETRANS,      PI_SEQUENCE, PI_NOTE, "FIN retransmitted"),
+    HS_EI(HS_AN_SYNACK_BAD_ACK,   PI_SEQUENCE, PI_WARN, "SYN+ACK does not acknowledge x+1"),
+    HS_EI(HS_AN_SYNACK_BAD_SEQ,   PI_SEQUENCE, PI_WARN, "SYN+ACK with another initial sequence number than before"),
+    HS_EI(HS_AN_ACK_BAD,          PI_SEQUENCE, PI_WARN, "Handshake ACK does not acknowledge y+1 (or its seq is not x+1)"),
+    HS_EI(HS_AN_REFUSED,          PI_SEQUENCE, PI_WARN, "Connection refused: RST answering the SYN"),
+    HS_EI(HS_AN_SYN_UNANSWERED,   PI_SEQUENCE, PI_WARN, "SYN never answered"),
+    HS_EI(HS_AN_HS_INCOMPLETE,    PI_SEQUENCE, PI_WARN, "Handshake never completed: SYN+ACK never acknowledged"),
+    HS_EI(HS_AN_NO_HANDSHAKE,     PI_SEQUENCE, PI_NOTE, "Connection seen without its handshake (capture started mid-stream)"),
+    HS_EI(HS_AN_SYN_MISSING,      PI_SEQUENCE, PI_NOTE, "SYN+ACK seen without the SYN (capture started after it)"),
+    HS_EI(HS_AN_SYN_DATA,         PI_PROTOCOL, PI_NOTE, "Data on SYN (TCP Fast Open)"),
+    HS_EI(HS_AN_DATA_AFTER_FIN,   PI_PROTOCOL, PI_WARN, "Data sent after the sender's own FIN"),
+    HS_EI(HS_AN_FIN_UNACKED,      PI_SEQUENCE, PI_WARN, "FIN never acknowledged"),
+    HS_EI(HS_AN_RST_ABORT,        PI_SEQUENCE, PI_WARN, "Connection aborted: RST of an established connection"),
+    HS_EI(HS_AN_PORT_REUSE,       PI_SEQUENCE, PI_NOTE, "Port reuse: new connection attempt on the same 4-tuple"),
+    HS_EI(HS_AN_SIM_OPEN,         PI_SEQUENCE, PI_NOTE, "Simultaneous open: SYN crossing SYN"),
+    HS_EI(HS_AN_SIM_CLOSE,        PI_SEQUENCE, PI_NOTE, "Simultaneous close: FIN crossing FIN"),
+    HS_EI(HS_AN_BAD_FLAGS,        PI_PROTOCOL, PI_WARN, "Impossible flag combination"),
+    HS_EI(HS_AN_SYNACK_WRONG_DIR, PI_SEQUENCE, PI_WARN, "SYN+ACK sent by the initiator"),
 #undef HS_EI
     { &ei_open,  { "hs.open",  PI_SEQUENCE, PI_CHAT, "Opening handshake step", EXPFILL } },
     { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
@@ -332,7 +333,7 @@ static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, prot
         expert_add_info(pinfo, ti, &ei_anomaly[a]);
         if (tree)   /* hs.anomaly: the expert's short name, for -T fields and columns */
             proto_item_set_generated(proto_tree_add_string(tree, hf_anomaly, tvb, 0, 0,
-                ei[a].eiinfo.name + 3));
+                hs_anomaly_name((enum hs_anomaly)a) + 3));
     }
 }
 
@@ -372,6 +373,11 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     add_expert(pinfo, ht, tvb, ti, anomalies, r);
     tap_queue_packet(hs_tap, pinfo, r);
     return 0;
+}
+
+bool hs_pref_relative(void)
+{
+    return pref_relative;
 }
 
 const hs_conn *hs_tap_conn(const hs_result *r)
@@ -458,6 +464,8 @@ void proto_register_hs(void)
     proto_hs = proto_register_protocol("Handshake (TCP connection lifecycle)", "Handshake", "hs");
     proto_register_field_array(proto_hs, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    for (int a = 0; a < HS_AN_COUNT; a++)
+        ei[a].eiinfo.name = hs_anomaly_name((enum hs_anomaly)a);
     expert_register_field_array(expert_register_protocol(proto_hs), ei, array_length(ei));
 
     module_t *prefs = prefs_register_protocol(proto_hs, NULL);

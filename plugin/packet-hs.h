@@ -12,6 +12,9 @@ void proto_reg_handoff_hs(void);
  * capture file is closed).  Reports get its connection attempt here. */
 const hs_conn *hs_tap_conn(const hs_result *r);
 
+/* The "relative numbers" preference, for reports that print x, y, X, Y. */
+bool hs_pref_relative(void);
+
 /* Reports (stats_tree, Flow Graph) register from the handoff. */
 void hs_reports_register(int proto_hs);
 

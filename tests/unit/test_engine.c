@@ -618,6 +618,23 @@ static void test_port_reuse_new_stream(void)
     hs_engine_free(rn.eng);
 }
 
+static void test_stream_split_mid_attempt(void)
+{
+    /* Wireshark 4.2+ may open a new tcp.stream in the middle of what is one
+     * attempt on the 4-tuple: the attempt goes on. */
+    run rn = { hs_engine_new(), { 0 }, 0 };
+    hs_segment a = { 1, 1, 10, 0, 0, SYN, C, HS_HAVE_ALL, 5, 0 };
+    hs_segment b = { 2, 2, 90, 11, 0, SYN | ACK, S, HS_HAVE_ALL, 5, 0 };
+    hs_segment c = { 3, 3, 11, 91, 0, ACK, C, HS_HAVE_ALL, 5, 0 };
+    rn.r[1] = hs_engine_add(rn.eng, 0, &a);
+    rn.r[2] = hs_engine_add(rn.eng, 0, &b);
+    rn.r[3] = hs_engine_add(rn.eng, 1, &c);
+    CHECK(rn.r[3]->conn == rn.r[1]->conn);
+    CHECK(rn.r[3]->step[0] == HS_STEP_ACK && valid(&rn, 3));
+    CHECK(!anomaly(&rn, 3, HS_AN_NO_HANDSHAKE));
+    hs_engine_free(rn.eng);
+}
+
 static void test_bad_flags(void)
 {
     static const struct { uint16_t flags; const char *label; } cases[] = {
@@ -918,6 +935,7 @@ int main(void)
     RUN(test_port_reuse_same_stream);
     RUN(test_new_isn_is_new_attempt);
     RUN(test_port_reuse_new_stream);
+    RUN(test_stream_split_mid_attempt);
     RUN(test_bad_flags);
     RUN(test_missing_fields);
     RUN(test_frame_zero_and_huge_stream);

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Report tests: the plugin's stats_tree (`-z hs,tree`) and Flow Graph
+(`-z flow,hs,standard`) as the real tshark prints them.
+
+For one capture:
+  * the tree (tshark -2) must equal EXPECTED_DIR/<name>.tree.txt (rows and
+    counts only: the rate/percent/burst columns change between versions);
+  * single-pass tshark must print the same tree (connection rows are moved,
+    not just ticked, so they end up final in one pass too);
+  * the tree must agree with the per-packet fields of `tshark -2 -T fields`:
+    steps with hs.label, anomalies with hs.anomaly, connection states with
+    hs.conn_state and closers with hs.close.initiator per (stream, attempt);
+  * with --flow: the Flow Graph must equal EXPECTED_DIR/<name>.flow.txt
+    (but for the tcp.stream numbers, which differ between versions: see
+    flow_neutral()), be the same in one and two passes, and have one arrow
+    per labelled packet, with its label, stream and attempt; on the seed
+    capture, the seven steps must be on the right arrows.
+
+usage: check_reports.py BUILD_DIR CAPTURE EXPECTED_BASE [--flow] [--update]
+       check_reports.py BUILD_DIR --consistency [--flow] CAPTURE...
+EXPECTED_BASE is the expected files' path without ".tree.txt"/".flow.txt".
+--update (or HS_UPDATE_REPORTS=1, or HS_UPDATE_GOLDEN=1) rewrites them
+from this tshark instead of comparing.
+"""
+import collections
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "integration"))
+import hstest  # noqa: E402
+
+SEED_STEPS = [  # label, sent by the left node (the client 166.111.8.28)?
+    ("SYN(x)", True), ("SYN+ACK(y,x+1)", False), ("ACK(y+1)", True),
+    ("FIN(X)", False), ("ACK(X+1)", True), ("FIN(Y)", True), ("ACK(Y+1)", False),
+]
+SECTIONS = {
+    "state": "Connections by state (Zeek conn_state)",
+    "closer": "Closed first by",
+    "steps": "Steps by label (packets)",
+    "anomalies": "Anomalies by kind (packets)",
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def tree_rows(out):
+    """The rows of a plain stats_tree print: ["<indent><name>\\t<count>", ...]."""
+    lines = out.splitlines()
+    try:
+        head = next(i for i, l in enumerate(lines) if l.startswith("Topic / Item"))
+    except StopIteration:
+        raise Failure(f"no stats_tree in tshark output:\n{out}")
+    col = lines[head].index("Count")
+    rows = []
+    for line in lines[head + 2:]:
+        if line.startswith("---") or line.startswith("==="):
+            break
+        if not line.strip():
+            continue
+        rows.append(f"{line[:col].rstrip()}\t{line[col:].split()[0]}")
+    return rows
+
+
+def sections(rows):
+    """{top-level name: (count, {child: count})} from tree_rows()."""
+    out = {}
+    top = None
+    for r in rows:
+        name, count = r.split("\t")
+        if not name.startswith(" "):
+            top = name
+            out[top] = (int(count), {})
+        else:
+            out[top][1][name.strip()] = int(count)
+    return out
+
+
+def flow_text(out):
+    """The Flow Graph print without blank lines (trailing spaces dropped)."""
+    return [l.rstrip() for l in out.splitlines() if l.strip()]
+
+
+STREAM_RE = re.compile(r" \(stream (\d+)(?: attempt (\d+))?\)$")
+
+
+def flow_neutral(lines):
+    """A flow print without what depends on Wireshark's tcp.stream numbering,
+    which differs between versions when a 4-tuple is reused (4.0 keeps one
+    stream, 4.2+ starts a new one after FIN or RST): the Conv. column, the
+    lines between conversations and the "(stream N attempt M)" of comments.
+    check_flow_fields() checks those against hs.stream and hs.attempt."""
+    out = []
+    for line in lines:
+        if re.fullmatch(r"-+", line):
+            continue
+        parts = line.split("|", 2)        # [conv or ""], time, the rest
+        if len(parts) == 3:
+            line = f"{parts[1].strip()} |{parts[2]}"
+        out.append(STREAM_RE.sub("", line))
+    return out
+
+
+def flow_arrows(lines):
+    """[(label, left_to_right, comment)] from a flow print."""
+    arrows = []
+    for i, line in enumerate(lines):
+        m = re.search(r"-{3,}>|<-{3,}", line)
+        if not m or i == 0:
+            continue
+        text = lines[i - 1]
+        bars = [k for k, ch in enumerate(text) if ch == "|"]
+        # label line: "|time |  label ...|...|comment" or "conv |time |..."
+        start = bars[1]
+        last = text.rindex("|")
+        label = " ".join(text[start + 1:last].replace("|", " ").split())
+        arrows.append((label, m.group(0).endswith(">"), text[last + 1:]))
+    return arrows
+
+
+def fields_table(ts, cap):
+    fields = ["frame.number", "hs.stream", "hs.attempt", "hs.label", "hs.anomaly",
+              "hs.conn_state", "hs.close.initiator"]
+    rows = ts.fields(cap, fields, two_pass=True).rstrip("\n").split("\n")
+    header = rows[0].split("\t")
+    return [dict(zip(header, r.split("\t"))) for r in rows[1:]]
+
+
+def expect_equal(what, expected, actual):
+    if expected != actual:
+        hstest.diff(expected, actual, what)
+        raise Failure(what)
+
+
+def check_fields(tree, table, name):
+    """The tree against the per-packet fields of the same capture."""
+    sec = sections(tree)
+    labels = collections.Counter(r["hs.label"] for r in table if r["hs.label"])
+    anomalies = collections.Counter("hs." + a for r in table if r["hs.anomaly"]
+                                    for a in r["hs.anomaly"].split(","))
+    conns = {}
+    for r in table:
+        if r["hs.stream"]:
+            conns[(r["hs.stream"], r["hs.attempt"])] = r
+    states = collections.Counter(r["hs.conn_state"] for r in conns.values())
+    closers = collections.Counter(r["hs.close.initiator"] for r in conns.values()
+                                  if r["hs.close.initiator"])
+
+    def nonzero(key):
+        total, rows = sec.get(SECTIONS[key], (None, {}))
+        return total, {k: v for k, v in rows.items() if v}
+
+    for key, want in (("steps", labels), ("anomalies", anomalies), ("state", states),
+                      ("closer", closers)):
+        total, rows = nonzero(key)
+        got = [f"{k}\t{v}" for k, v in sorted(rows.items())] + [f"total\t{total}"]
+        exp = [f"{k}\t{v}" for k, v in sorted(want.items())] + [f"total\t{sum(want.values())}"]
+        expect_equal(f"{name}: tree '{SECTIONS[key]}' vs tshark -2 -T fields", exp, got)
+
+
+def check_flow_fields(arrows, table, name):
+    """One arrow per labelled packet, in frame order, with its label and
+    the packet's stream and attempt."""
+    rows = [r for r in table if r["hs.label"]]
+    if len(arrows) != len(rows):
+        raise Failure(f"{name}: {len(arrows)} arrows in the flow, {len(rows)} labelled packets")
+    exp, got = [], []
+    for (label, _, comment), r in zip(arrows, rows):
+        m = STREAM_RE.search(comment)
+        retrans = r["hs.label"].endswith(" (retransmission)")
+        exp.append(f'{r["frame.number"]}: {r["hs.label"].replace(" (retransmission)", "")}'
+                   f'{" (retransmission)" if retrans else ""} stream {r["hs.stream"]}'
+                   f'{" attempt " + r["hs.attempt"] if r["hs.attempt"] != "1" else ""}')
+        got.append(f'{r["frame.number"]}: {label}'
+                   f'{" (retransmission)" if "(retransmission)" in comment else ""}'
+                   f' stream {m.group(1) if m else "?"}{" attempt " + m.group(2) if m and m.group(2) else ""}')
+    expect_equal(f"{name}: flow arrows vs hs.label, hs.stream, hs.attempt", exp, got)
+
+
+def check_seed_flow(flow):
+    arrows = flow_arrows(flow)
+    if "166.111.8.28" not in flow[0] or "192.30.252.153" not in flow[1]:
+        raise Failure(f"seed flow: unexpected nodes:\n{flow[0]}\n{flow[1]}")
+    got = [(label, ltr) for label, ltr, _ in arrows]
+    expect_equal("seed flow: the seven steps on their arrows (True: client to server)",
+                 [f"{l} {d}" for l, d in SEED_STEPS], [f"{l} {d}" for l, d in got])
+
+
+def run_one(ts, capture, flow, expected_base=None, update=False):
+    name = os.path.basename(capture)
+    cap = ts.capture(capture)
+    two = tree_rows(ts.run(["-2", "-q", "-z", "hs,tree", "-r", cap]))
+    one = tree_rows(ts.run(["-q", "-z", "hs,tree", "-r", cap]))
+    outputs = {"tree": two}
+    expect_equal(f"{name}: single-pass tree vs two-pass tree", two, one)
+    table = fields_table(ts, cap)
+    check_fields(two, table, name)
+    if flow:
+        f1 = flow_text(ts.run(["-q", "-z", "flow,hs,standard", "-r", cap]))
+        f2 = flow_text(ts.run(["-2", "-q", "-z", "flow,hs,standard", "-r", cap]))
+        expect_equal(f"{name}: single-pass flow vs two-pass flow", f1, f2)
+        check_flow_fields(flow_arrows(f1), table, name)
+        if name == "seed-handshake.pcap":
+            check_seed_flow(f1)
+        outputs["flow"] = f1
+    if expected_base is None:
+        return
+    for kind, lines in outputs.items():
+        path = f"{expected_base}.{kind}.txt"
+        if update:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            print(f"updated {path}")
+            continue
+        if not os.path.exists(path):
+            raise Failure(f"{path} missing (run with --update to create it)")
+        with open(path) as f:
+            expected = f.read().rstrip("\n").split("\n")
+        if kind == "flow":
+            expected, lines = flow_neutral(expected), flow_neutral(lines)
+        expect_equal(f"{name}: tshark -z {'hs,tree' if kind == 'tree' else 'flow,hs,standard'}"
+                     f" vs {path}", expected, lines)
+
+
+def main():
+    argv = sys.argv[1:]
+    flow = "--flow" in argv
+    update = ("--update" in argv or os.environ.get("HS_UPDATE_REPORTS") == "1"
+              or os.environ.get("HS_UPDATE_GOLDEN") == "1")
+    consistency = "--consistency" in argv
+    args = [a for a in argv if a not in ("--flow", "--update", "--consistency")]
+    ts = hstest.Tshark(args[0])
+    try:
+        if consistency:
+            for capture in args[1:]:
+                run_one(ts, capture, flow)
+                print(f"{os.path.basename(capture)}: ok")
+        else:
+            capture, expected_base = args[1:3]
+            run_one(ts, capture, flow, expected_base, update)
+            print(f"{os.path.basename(capture)}: ok")
+    except Failure as e:
+        print(f"FAILED: {e}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
