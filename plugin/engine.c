@@ -20,6 +20,8 @@
 /* tcp.stream is dense (0, 1, 2, ...): anything past this is not a stream
  * number Wireshark could have produced, and would cost memory to index. */
 #define HS_MAX_STREAMS (UINT32_C(1) << 27)
+/* 4-tuple ids are dense too (the glue numbers them from 1). */
+#define HS_MAX_TUPLES  HS_MAX_STREAMS
 
 struct hs_engine {
     uint32_t   *stream_conn;    /* tcp.stream -> current conn id (0: none) */
@@ -274,6 +276,8 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
                               const hs_segment *s, seg_kind kind, hs_result *res)
 {
     uint32_t tuple = in_stream ? in_stream->tuple : s->tuple;
+    if (tuple >= HS_MAX_TUPLES)
+        tuple = 0;                       /* not an id the glue could give */
     hs_conn *prev = previous_attempt(eng, in_stream, tuple);
     if (tuple && !grow((void **)&eng->tuple_conn, &eng->n_tuples, tuple + 1,
                        sizeof *eng->tuple_conn, &eng->bytes))

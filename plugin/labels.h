@@ -39,7 +39,7 @@ const char *hs_step_phrase(const hs_result *r, char *buf, size_t n);
 
 /* The full item text, e.g.
  * "Step 2/3 of the opening handshake: SYN+ACK(y,x+1)  y=3859825850  x+1=1337949937".
- * Returns the length written (snprintf semantics). */
+ * Always NUL-terminated; returns a value >= n when the text was cut. */
 int hs_describe(const hs_result *r, const hs_conn *c, bool relative, char *buf, size_t n);
 
 #endif /* HS_LABELS_H */

@@ -184,6 +184,16 @@ static guint32 tuple_id(packet_info *pinfo, guint8 dir)
     return n_tuple_ids;
 }
 
+/* Nanoseconds since the epoch, saturated: a crafted pcapng can carry a
+ * timestamp past the year 2262. */
+static int64_t time_ns(const nstime_t *t)
+{
+    const int64_t max_secs = INT64_MAX / 1000000000 - 1;
+    int64_t secs = (int64_t)t->secs;
+    secs = secs > max_secs ? max_secs : secs < -max_secs ? -max_secs : secs;
+    return secs * 1000000000 + t->nsecs;
+}
+
 static uint8_t port_hint(const packet_info *pinfo)
 {
     return (uint8_t)((value_is_in_range(pref_server_ports, pinfo->srcport) ? HS_HINT_SPORT_SERVER : 0) |
@@ -211,7 +221,7 @@ static const hs_result *analyse(packet_info *pinfo, proto_tree *tree)
     if (!(seg.have & HS_HAVE_SEQ))
         return NULL;
     seg.frame = pinfo->num;
-    seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    seg.time_ns = time_ns(&pinfo->abs_ts);
     seg.dir = direction(pinfo);
     if (!hs_engine_stream_seen(engine, stream)) {
         seg.tuple = tuple_id(pinfo, seg.dir);

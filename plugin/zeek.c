@@ -251,6 +251,21 @@ bool hs_zeek_flips_first(const hs_segment *s)
 #define HANDSHAKE_INACTIVITY (60 * SEC)   /* udp_inactivity_timeout, used during the handshake */
 #define TCP_INACTIVITY      (300 * SEC)
 
+/* Times come from the capture file: saturate rather than overflow. */
+static int64_t add_ns(int64_t t, int64_t d)
+{
+    return t > INT64_MAX - d ? INT64_MAX : t + d;
+}
+
+static int64_t elapsed_ns(int64_t now, int64_t then)
+{
+    if (then < 0 && now > INT64_MAX + then)
+        return INT64_MAX;
+    if (then > 0 && now < INT64_MIN + then)
+        return INT64_MIN;
+    return now - then;
+}
+
 static bool handshaking(hs_zstate s)
 {
     return s == HS_Z_INACTIVE || s == HS_Z_SYN_SENT || s == HS_Z_SYN_ACK_SENT;
@@ -267,13 +282,14 @@ bool hs_zeek_expired(hs_zeek *z, int64_t now)
             return true;
     }
     bool hs = handshaking((hs_zstate)o->state) && handshaking((hs_zstate)r->state);
-    if (now - z->last_ns >= (hs ? HANDSHAKE_INACTIVITY : TCP_INACTIVITY))
+    int64_t idle = elapsed_ns(now, z->last_ns);
+    if (idle >= (hs ? HANDSHAKE_INACTIVITY : TCP_INACTIVITY))
         return true;
     /* ExpireTimer: a half-closed connection whose other side is gone too. */
     bool any_reset = o->state == HS_Z_RESET || r->state == HS_Z_RESET;
     bool any_inactive = o->state == HS_Z_INACTIVE || r->state == HS_Z_INACTIVE;
     bool both_closed = o->state == HS_Z_CLOSED && r->state == HS_Z_CLOSED;
-    return z->did_close && (both_closed || any_reset || any_inactive) && now - z->last_ns > TCP_LINGER;
+    return z->did_close && (both_closed || any_reset || any_inactive) && idle > TCP_LINGER;
 }
 
 /* ConnectionClosed: a FIN or RST closed `dir`; a complete close schedules
@@ -285,7 +301,7 @@ static void closed(hs_zeek *z, int dir, int64_t now)
         return;
     z->did_close |= (uint8_t)(1u << dir);
     if (e->state == HS_Z_RESET || (z->did_close & (1u << !dir)) || p->state == HS_Z_INACTIVE)
-        z->close_at = now + TCP_CLOSE_DELAY;
+        z->close_at = add_ns(now, TCP_CLOSE_DELAY);
 }
 
 void hs_zeek_update(hs_zeek *z, bool first, const hs_segment *s)
@@ -308,7 +324,7 @@ void hs_zeek_update(hs_zeek *z, bool first, const hs_segment *s)
     update_state(z, dir, s->flags, s->len);
     if (before == HS_Z_INACTIVE && dir == z->orig_dir &&
         (e->state == HS_Z_SYN_SENT || e->state == HS_Z_SYN_ACK_SENT))
-        z->attempt_at = s->time_ns + TCP_ATTEMPT_DELAY;
+        z->attempt_at = add_ns(s->time_ns, TCP_ATTEMPT_DELAY);
     if (e->state != before && (e->state == HS_Z_CLOSED || e->state == HS_Z_RESET))
         closed(z, dir, s->time_ns);
 }

@@ -71,7 +71,8 @@ class Tshark:
             cmd = ["runuser", "-u", "nobody", "--"] + env + cmd
         else:
             cmd = env + cmd
-        p = subprocess.run(cmd, capture_output=True, text=True, cwd=self.stage)
+        # tshark -V on a damaged capture may print bytes that are not UTF-8.
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", cwd=self.stage)
         if check and p.returncode != 0:
             raise RuntimeError(f"tshark {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
         # Any dissector bug or warning from our plugin is a failure.
