@@ -20,4 +20,4 @@ if tshark -G plugins 2>/dev/null | grep -E '^hs\.so' ; then
 else
     echo "tshark does not list hs.so after installing $deb"; exit 1
 fi
-tshark -r captures/seed-handshake.pcap -Y 'hs.step == 3' 2>/dev/null | grep -q 'ACK(y+1)'
+tshark -r captures/seed-handshake.pcap -Y 'hs.step == 3' 2>/dev/null | grep 'ACK(y+1)' >/dev/null

@@ -46,7 +46,7 @@ need=(cmake gcc make libc6-dev pkg-config python3 tshark wireshark-common wiresh
       libwireshark-dev libglib2.0-dev util-linux clang libclang-rt-dev llvm valgrind)
 missing=()
 for p in "${need[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "${HS_ROBUST_NO_INSTALL:-0}" = 1 ] || [ "$(id -u)" -ne 0 ]; then
@@ -89,7 +89,7 @@ build_asan() {
     configure "$prefix-asan" -DHS_SANITIZE=ON || return 1
     local so
     so=$(find "$prefix-asan/plugins" -name hs.so | head -1)
-    if [ -z "$so" ] || ! ldd "$so" | grep -q libasan; then
+    if [ -z "$so" ] || ! ldd "$so" | grep libasan >/dev/null; then
         echo "the sanitized build has no hs.so linked with libasan"; return 1
     fi
     asan_ready=1

@@ -135,7 +135,7 @@ ensure_tools() {
 # ---------------------------------------------------------------------------
 # Namespaces, capture, cleanup
 
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -x "$1" >/dev/null; }
 
 kill_pid() {
   local pid=$1
