@@ -14,6 +14,13 @@ import hstest  # noqa: E402
 
 
 def main():
+    if "libasan" in os.environ.get("LD_PRELOAD", ""):
+        # tshark -G with the ASan runtime preloaded hangs at exit (a p11-kit
+        # lock, as editcap does), and a sanitized hs.so cannot load without
+        # it.  Registration is checked by the plain runs on every version;
+        # every other test loads the sanitized plugin.
+        print("SKIP: tshark -G hangs at exit with the ASan runtime preloaded")
+        return hstest.SKIP
     ts = hstest.Tshark(sys.argv[1])
     failures = []
     rows = [line.split("\t") for line in ts.run(["-G", "plugins"]).splitlines()]

@@ -72,7 +72,8 @@ class Tshark:
         else:
             cmd = env + cmd
         # tshark -V on a damaged capture may print bytes that are not UTF-8.
-        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", cwd=self.stage)
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", cwd=self.stage,
+                           timeout=600)
         if check and p.returncode != 0:
             raise RuntimeError(f"tshark {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
         # Any dissector bug or warning from our plugin is a failure.
