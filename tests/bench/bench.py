@@ -60,7 +60,7 @@ class Stage:
     """World-readable folder with the plugin, an empty plugin folder, the Lua
     script and the captures; tshark runs from here as an ordinary user."""
 
-    def __init__(self, workdir, plugin_so, probe_so=None):
+    def __init__(self, workdir, plugin_so, extra_so=None):
         self.dir = workdir
         os.chmod(self.dir, 0o755)
         self.with_dir = os.path.join(self.dir, "plugins")
@@ -70,11 +70,13 @@ class Stage:
         os.makedirs(epan, exist_ok=True)
         os.makedirs(self.without_dir, exist_ok=True)
         shutil.copyfile(plugin_so, os.path.join(epan, "hs.so"))
-        self.probe_dir = os.path.join(self.dir, "probe")
-        if probe_so:
-            pe = os.path.join(self.probe_dir, ws_dir, "epan")
-            os.makedirs(pe, exist_ok=True)
-            shutil.copyfile(probe_so, os.path.join(pe, "hsprobe.so"))
+        # Each benchmark-only plugin (probe, floor) gets a plugin folder of its own.
+        self.plugin_dirs = {"with": self.with_dir}
+        for name, so in (extra_so or {}).items():
+            d = os.path.join(self.dir, "extra-" + name)
+            os.makedirs(os.path.join(d, ws_dir, "epan"), exist_ok=True)
+            shutil.copyfile(so, os.path.join(d, ws_dir, "epan", os.path.basename(so)))
+            self.plugin_dirs[name] = d
         self.lua = os.path.join(self.dir, "hs_min.lua")
         shutil.copyfile(os.path.join(HERE, "hs_min.lua"), self.lua)
         self.captures = os.path.join(self.dir, "captures")
@@ -93,7 +95,7 @@ class Stage:
 
     def cmd(self, variant, args, time_file=None, wrapper=()):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home, "LANG": "C.UTF-8",
-               "WIRESHARK_PLUGIN_DIR": {"with": self.with_dir, "probe": self.probe_dir}.get(variant, self.without_dir)}
+               "WIRESHARK_PLUGIN_DIR": self.plugin_dirs.get(variant, self.without_dir)}
         tshark = ["tshark"]
         if variant == "lua":
             tshark += ["-X", f"lua_script:{self.lua}"]
@@ -162,17 +164,26 @@ def build_plugin(args, workdir):
     return found[0]
 
 
-def build_probe(workdir, plugin_so):
-    """tap_probe.c: the engine fed from the tcp tap, no tree (see its comment)."""
+EXTRAS = {
+    # name: (source, needs the engine sources, what it measures)
+    "floor": ("field_floor.c", False, "a post-dissector asking for the same TCP fields and doing nothing: "
+              "the cost of the protocol tree tshark then builds"),
+    "probe": ("tap_probe.c", True, "the engine fed by the tcp tap, no tree: the tree-free floor"),
+}
+
+
+def build_extra(workdir, plugin_so, name):
+    """A benchmark-only plugin (see EXTRAS and the comment atop its source)."""
+    source, with_engine, _ = EXTRAS[name]
     ws_dir = os.path.basename(os.path.dirname(os.path.dirname(plugin_so)))
-    out = os.path.join(workdir, "probe-build", ws_dir, "epan", "hsprobe.so")
+    out = os.path.join(workdir, "extra-build", ws_dir, "epan", f"hs{name}.so")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     pc = subprocess.run(["pkg-config", "--cflags", "--libs", "wireshark"], check=True,
                         capture_output=True, text=True).stdout.split()
     plugin = os.path.join(SOURCE_DIR, "plugin")
+    engine = [os.path.join(plugin, f) for f in ("engine.c", "labels.c", "zeek.c")] if with_engine else []
     sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", plugin,
-        os.path.join(HERE, "tap_probe.c")] +
-       [os.path.join(plugin, f) for f in ("engine.c", "labels.c", "zeek.c")] + ["-o", out] + pc)
+        os.path.join(HERE, source)] + engine + ["-o", out] + pc)
     return out
 
 
@@ -210,7 +221,7 @@ def machine():
             "kernel": platform.release(), "date": datetime.date.today().isoformat()}
 
 
-def sanity(stage, cap):
+def sanity(stage, cap, lua):
     """The plugin loads with the plugin folder, and only there."""
     out = subprocess.run(stage.cmd("with", ["-r", cap, "-c", "1", "-T", "fields", "-e", "hs.label"]),
                          capture_output=True, text=True, cwd=stage.dir)
@@ -220,6 +231,8 @@ def sanity(stage, cap):
                          capture_output=True, text=True, cwd=stage.dir)
     if out.returncode == 0:
         sys.exit("hs.label known without the plugin: a Handshake plugin is installed elsewhere")
+    if not lua:
+        return
     out = subprocess.run(stage.cmd("lua", ["-r", cap, "-c", "1", "-T", "fields", "-e", "hs_min.label"]),
                          capture_output=True, text=True, cwd=stage.dir)
     if out.returncode != 0 or "SYN" not in out.stdout:
@@ -246,14 +259,17 @@ def measure(stage, cap, mode, runs, variants):
     return res
 
 
+ALL_VARIANTS = VARIANTS + tuple(EXTRAS)
+NAMES = {"without": "without", "with": "with", "lua": "Lua", "floor": "floor", "probe": "probe"}
+
+
 def instr_table(results):
     rows = [r for r in results if r.get("instr")]
     if not rows:
         return ""
-    vs = [v for v in VARIANTS + ("probe",) if v in rows[0]["instr"]]
-    names = {"without": "without", "with": "with", "lua": "Lua", "probe": "probe"}
-    hdr = (["capture", "mode"] + [f"Ir/pkt {names[v]}" for v in vs] +
-           [f"{names[v]} / without" for v in vs if v != "without"])
+    vs = [v for v in ALL_VARIANTS if v in rows[0]["instr"]]
+    hdr = (["capture", "mode"] + [f"Ir/pkt {NAMES[v]}" for v in vs] +
+           [f"{NAMES[v]} / without" for v in vs if v != "without"])
     lines = ["", "Instructions per packet (valgrind callgrind, start-up subtracted; not disturbed by other load):",
              "", "| " + " | ".join(hdr) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(hdr))) + "|"]
     for r in rows:
@@ -268,13 +284,13 @@ def fmt(x, spec):
 
 
 def table(results, sizes, mach):
-    probe = any("probe" in r["runs"] for r in results)
-    hdr = ["capture", "packets", "conns", "mode", "runs", "without s", "with s", "ratio", "CPU ratio",
-           "Lua s", "Lua ratio", "Lua CPU ratio"]
-    if probe:
-        hdr += ["probe s", "probe ratio"]
-    hdr += ["plugin ns/pkt", "plugin CPU ns/pkt", "Lua ns/pkt", "RSS without MiB", "RSS with MiB", "RSS ratio", "RSS Lua MiB",
-            "plugin B/conn", "plugin B/pkt"]
+    """One row per capture and mode.  Ratios are of medians: wall time, and
+    CPU (user+sys) time, which other load on the machine disturbs less."""
+    extras = [v for v in ALL_VARIANTS if v not in ("without", "with") and any(v in r["runs"] for r in results)]
+    hdr = (["capture", "packets", "conns", "mode", "runs", "without s", "with s", "ratio", "CPU ratio"] +
+           [f"{NAMES[v]} CPU ratio" for v in extras] +
+           ["plugin CPU ns/pkt", "RSS without MiB", "RSS with MiB", "RSS ratio"] +
+           [f"RSS {NAMES[v]} ratio" for v in extras] + ["plugin B/conn", "plugin B/pkt"])
     lines = [f"Machine: {mach['nproc']} x {mach['cpu']}, {mach['mem_gib']} GiB, Linux {mach['kernel']}; "
              f"{mach['tshark']}; Handshake {mach.get('source', '?')}; {mach['date']}.",
              f"sizeof(hs_conn) = {sizes['hs_conn']} B, sizeof(hs_result) = {sizes['hs_result']} B.",
@@ -286,24 +302,15 @@ def table(results, sizes, mach):
         rss = {v: statistics.median(x[1] for x in r["runs"][v]) * 1024 for v in r["runs"]}
         cpu = {v: statistics.median(x[2] for x in r["runs"][v]) for v in r["runs"]}
         n, c = r["packets"], r["conns"]
-        lua = "lua" in med
         row = [r["capture"], f"{n:,}", f"{c:,}", r["mode"], str(len(r["runs"]["with"])),
                fmt(med["without"], ".2f"), fmt(med["with"], ".2f"), fmt(med["with"] / med["without"], ".3f"),
-               fmt(cpu["with"] / cpu["without"], ".3f"),
-               fmt(med["lua"] if lua else None, ".2f"),
-               fmt(med["lua"] / med["without"] if lua else None, ".2f"),
-               fmt(cpu["lua"] / cpu["without"] if lua else None, ".2f")]
-        if probe:
-            p = med.get("probe")
-            row += [fmt(p, ".2f"), fmt(p / med["without"] if p else None, ".3f")]
-        row += [fmt((med["with"] - med["without"]) / n * 1e9, ".0f"),
-                fmt((cpu["with"] - cpu["without"]) / n * 1e9, ".0f"),
-                fmt((med["lua"] - med["without"]) / n * 1e9 if lua else None, ".0f"),
+               fmt(cpu["with"] / cpu["without"], ".3f")]
+        row += [fmt(cpu[v] / cpu["without"] if v in cpu else None, ".3f") for v in extras]
+        row += [fmt((cpu["with"] - cpu["without"]) / n * 1e9, ".0f"),
                 fmt(rss["without"] / 2**20, ".1f"), fmt(rss["with"] / 2**20, ".1f"),
-                fmt(rss["with"] / rss["without"], ".3f"),
-                fmt(rss["lua"] / 2**20 if lua else None, ".1f"),
-                fmt((rss["with"] - rss["without"]) / c, ".0f"),
-                fmt((rss["with"] - rss["without"]) / n, ".0f")]
+                fmt(rss["with"] / rss["without"], ".3f")]
+        row += [fmt(rss[v] / rss["without"] if v in rss else None, ".3f") for v in extras]
+        row += [fmt((rss["with"] - rss["without"]) / c, ".0f"), fmt((rss["with"] - rss["without"]) / n, ".0f")]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n" + instr_table(results)
 
@@ -320,8 +327,12 @@ def main():
     ap.add_argument("--verbose-max", type=parse_size, default=None,
                     help="skip -V on captures larger than this (default: none skipped)")
     ap.add_argument("--no-lua", action="store_true", help="skip the Lua post-dissector column")
-    ap.add_argument("--probe", action="store_true",
-                    help="also run tap_probe.c (engine fed by the tcp tap, no tree): the tree-free floor")
+    for name, (source, _, what) in EXTRAS.items():
+        ap.add_argument(f"--{name}", action="store_true", help=f"also run {source}: {what}")
+    ap.add_argument("--extras-max", type=parse_size, default=None,
+                    help="run Lua and the extra plugins only on captures of at most this many packets")
+    ap.add_argument("--extras-modes", default="summary,verbose",
+                    help="modes in which the extra plugins (--floor, --probe) run (default both)")
     ap.add_argument("--build", help="existing build folder (with plugins/X.Y/epan/hs.so)")
     ap.add_argument("--plugin", help="an hs.so to use (else --build, else build one)")
     ap.add_argument("--workdir", help="folder for captures and staging (kept; captures reused)")
@@ -349,8 +360,7 @@ def main():
     syns = args.syns if args.syns is not None else ([10**5] if args.quick else [10**6])
     modes = [m for m in args.modes.split(",") if m]
     variants = ("without", "with") if args.no_lua else VARIANTS
-    if args.probe:
-        variants = variants + ("probe",)
+    variants += tuple(name for name in EXTRAS if getattr(args, name))
 
     ensure_time()
     if args.instructions and not shutil.which("valgrind"):
@@ -361,12 +371,14 @@ def main():
     else:
         workdir = tempfile.mkdtemp(prefix="hs-bench-")
     plugin = build_plugin(args, workdir)
-    probe = build_probe(workdir, plugin) if args.probe else None
-    stage = Stage(workdir, plugin, probe)
+    stage = Stage(workdir, plugin, {name: build_extra(workdir, plugin, name)
+                                    for name in EXTRAS if getattr(args, name)})
     gen = os.path.join(workdir, "gen_pcap")
     sh(["cc", "-std=c11", "-O2", "-o", gen, os.path.join(HERE, "gen_pcap.c")])
     struct = struct_sizes(workdir)
     mach = machine()
+    if args.plugin or args.build:   # not built here: say which hs.so, not which source
+        mach["source"] += ", hs.so of " + time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(plugin)))
 
     caps = [("conns", n) for n in sizes] + [("syns", n) for n in syns] + [("file", f) for f in args.capture]
     tiny = os.path.join(stage.captures, "conns-10.pcap")   # start-up cost, for --instructions
@@ -393,17 +405,19 @@ def main():
                 while f.read(1 << 24):
                     pass
             if not results:
-                sanity(stage, path)
+                sanity(stage, path, "lua" in variants)
             for mode in modes:
                 if mode == "verbose" and args.verbose_max and n > args.verbose_max:
                     continue
                 log(f"{name} {mode}")
-                runs = measure(stage, path, mode, args.runs, variants)
+                vs = variants if not args.extras_max or n <= args.extras_max else ("without", "with")
+                vs = tuple(v for v in vs if v not in EXTRAS or mode in args.extras_modes.split(","))
+                runs = measure(stage, path, mode, args.runs, vs)
                 res = {"capture": name, "kind": kind, "packets": n, "conns": conns, "mode": mode, "runs": runs}
                 if args.instructions and n <= args.instructions:
                     margs = ["-V"] if mode == "verbose" else []
                     res["instr"], res["instr_startup"] = {}, {}
-                    for v in variants:
+                    for v in vs:
                         res["instr"][v] = stage.instructions(v, margs + ["-r", path])
                         res["instr_startup"][v] = stage.instructions(v, margs + ["-r", tiny])
                         log(f"    {v:7s} {res['instr'][v]:,} instructions ({res['instr_startup'][v]:,} start-up)")
