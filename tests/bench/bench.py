@@ -7,11 +7,13 @@ Not part of ctest.  See README.md in this folder.
     tests/bench/bench.py                  # 10k, 1M, 10M conns + 1M syns, 5 runs
     tests/bench/bench.py --quick          # 10k, 100k conns + 100k syns (CI)
     tests/bench/bench.py --sizes 1M --syns 1M --runs 3 --build /tmp/bench-build
+    tests/bench/bench.py --floor --probe --extras-max 1M --verbose-max 1M   # the README's run
 
 For every capture and mode (summary: `tshark -r F`, verbose: `tshark -V -r F`,
 both to /dev/null) it runs, alternating, tshark without the plugin (an empty
-plugin folder), with it, and with the minimal Lua post-dissector hs_min.lua,
-and reports the ratio of the median wall times, the cost per packet, and the
+plugin folder), with it, with the minimal Lua post-dissector hs_min.lua, and
+optionally with two benchmark-only plugins (field_floor.c, tap_probe.c), and
+reports the ratio of the median wall times, the cost per packet, and the
 peak RSS (from /usr/bin/time -v).  As root, tshark runs as `nobody` (root
 Wireshark ignores WIRESHARK_PLUGIN_DIR) from a world-readable staging folder.
 """
