@@ -10,8 +10,6 @@
  */
 #include "hs_compat.h"
 
-#include <string.h>
-
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
@@ -20,6 +18,7 @@
 #include "engine.h"
 #include "labels.h"
 #include "packet-hs.h"
+#include "tuple_ids.h"
 
 static int proto_hs = -1;
 static int hs_tap = -1;
@@ -131,60 +130,6 @@ static guint8 direction(const packet_info *pinfo)
     return cmp_address(&pinfo->src, &pinfo->dst) > 0;
 }
 
-/* ---- 4-tuple ids ----------------------------------------------------------
- * Dense ids for 4-tuples, so the engine sees port reuse even where
- * Wireshark starts a new tcp.stream.  Looked up once per stream only. */
-
-typedef struct tuple_key {
-    guint   len;
-    guint8  bytes[];
-} tuple_key;
-
-static wmem_map_t *tuple_ids;   /* tuple_key -> id, reset per capture file */
-static guint32 n_tuple_ids;
-
-static guint tuple_hash(gconstpointer k)
-{
-    const tuple_key *t = (const tuple_key *)k;
-    guint h = 2166136261u;                      /* FNV-1a */
-    for (guint i = 0; i < t->len; i++)
-        h = (h ^ t->bytes[i]) * 16777619u;
-    return h;
-}
-
-static gboolean tuple_equal(gconstpointer a, gconstpointer b)
-{
-    const tuple_key *x = (const tuple_key *)a, *y = (const tuple_key *)b;
-    return x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
-}
-
-static guint put_endpoint(guint8 *p, const address *a, guint32 port)
-{
-    guint n = (guint)MIN(a->len, 16);
-    p[0] = (guint8)a->type;
-    p[1] = (guint8)n;
-    if (n)
-        memcpy(p + 2, a->data, n);
-    p[2 + n] = (guint8)(port >> 8);
-    p[3 + n] = (guint8)port;
-    return n + 4;
-}
-
-static guint32 tuple_id(packet_info *pinfo, guint8 dir)
-{
-    guint8 buf[sizeof(tuple_key) + 2 * 20];
-    tuple_key *k = (tuple_key *)(void *)buf;
-    const address *lo = dir ? &pinfo->dst : &pinfo->src, *hi = dir ? &pinfo->src : &pinfo->dst;
-    k->len = put_endpoint(k->bytes, lo, dir ? pinfo->destport : pinfo->srcport);
-    k->len += put_endpoint(k->bytes + k->len, hi, dir ? pinfo->srcport : pinfo->destport);
-    gpointer id = wmem_map_lookup(tuple_ids, k);
-    if (id)
-        return GPOINTER_TO_UINT(id);
-    tuple_key *copy = (tuple_key *)wmem_memdup(wmem_file_scope(), k, sizeof *k + k->len);
-    wmem_map_insert(tuple_ids, copy, GUINT_TO_POINTER(++n_tuple_ids));
-    return n_tuple_ids;
-}
-
 /* Nanoseconds since the epoch, saturated: a crafted pcapng can carry a
  * timestamp past the year 2262. */
 static int64_t time_ns(const nstime_t *t)
@@ -225,7 +170,7 @@ static const hs_result *analyse(packet_info *pinfo, proto_tree *tree)
     seg.time_ns = time_ns(&pinfo->abs_ts);
     seg.dir = direction(pinfo);
     if (!hs_engine_stream_seen(engine, stream)) {
-        seg.tuple = tuple_id(pinfo, seg.dir);
+        seg.tuple = hs_tuple_id(&pinfo->src, pinfo->srcport, &pinfo->dst, pinfo->destport, seg.dir);
         seg.hint = port_hint(pinfo);
     }
     return hs_engine_add(engine, stream, &seg);
@@ -411,7 +356,6 @@ const hs_conn *hs_tap_conn(const hs_result *r)
 static void hs_init(void)
 {
     engine = hs_engine_new();
-    n_tuple_ids = 0;
     expert_tap = find_tap_id("expert");    /* registered by epan after the plugins' handoffs */
     if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs))) {
         GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), IN_COUNT);
@@ -506,7 +450,7 @@ void proto_register_hs(void)
     register_init_routine(hs_init);
     register_cleanup_routine(hs_cleanup);
     hs_tap = register_tap("hs");
-    tuple_ids = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
+    hs_tuple_ids_register();
 }
 
 void proto_reg_handoff_hs(void)

@@ -167,7 +167,7 @@ def build_plugin(args, workdir):
 
 
 EXTRAS = {
-    # name: (source, needs the engine sources, what it measures)
+    # name: (source, needs the plugin's engine and 4-tuple sources, what it measures)
     "floor": ("field_floor.c", False, "a post-dissector asking for the same TCP fields and doing nothing: "
               "the cost of the protocol tree tshark then builds"),
     "probe": ("tap_probe.c", True, "the engine fed by the tcp tap, no tree: the tree-free floor"),
@@ -183,7 +183,8 @@ def build_extra(workdir, plugin_so, name):
     pc = subprocess.run(["pkg-config", "--cflags", "--libs", "wireshark"], check=True,
                         capture_output=True, text=True).stdout.split()
     plugin = os.path.join(SOURCE_DIR, "plugin")
-    engine = [os.path.join(plugin, f) for f in ("engine.c", "labels.c", "zeek.c")] if with_engine else []
+    engine = ([os.path.join(plugin, f) for f in ("engine.c", "labels.c", "zeek.c", "tuple_ids.c")]
+              if with_engine else [])
     sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", plugin,
         os.path.join(HERE, source)] + engine + ["-o", out] + pc)
     return out

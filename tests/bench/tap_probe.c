@@ -25,6 +25,7 @@
 
 #include "engine.h"
 #include "labels.h"
+#include "tuple_ids.h"
 
 #define PROBE_EXPORT __attribute__((visibility("default")))
 
@@ -35,53 +36,7 @@ PROBE_EXPORT void plugin_register(void);
 
 static int proto_probe = -1;
 static hs_engine *engine;
-static wmem_map_t *tuple_ids;
-static guint32 n_tuple_ids;
 static int tap_cookie;
-
-typedef struct tuple_key { guint len; guint8 bytes[]; } tuple_key;
-
-static guint tuple_hash(gconstpointer k)
-{
-    const tuple_key *t = (const tuple_key *)k;
-    guint h = 2166136261u;
-    for (guint i = 0; i < t->len; i++)
-        h = (h ^ t->bytes[i]) * 16777619u;
-    return h;
-}
-
-static gboolean tuple_equal(gconstpointer a, gconstpointer b)
-{
-    const tuple_key *x = (const tuple_key *)a, *y = (const tuple_key *)b;
-    return x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
-}
-
-static guint put_endpoint(guint8 *p, const address *a, guint32 port)
-{
-    guint n = (guint)MIN(a->len, 16);
-    p[0] = (guint8)a->type;
-    p[1] = (guint8)n;
-    if (n)
-        memcpy(p + 2, a->data, n);
-    p[2 + n] = (guint8)(port >> 8);
-    p[3 + n] = (guint8)port;
-    return n + 4;
-}
-
-static guint32 tuple_id(const tcp_info_t *t, guint8 dir)
-{
-    guint8 buf[sizeof(tuple_key) + 2 * 20];
-    tuple_key *k = (tuple_key *)(void *)buf;
-    const address *lo = dir ? &t->ip_dst : &t->ip_src, *hi = dir ? &t->ip_src : &t->ip_dst;
-    k->len = put_endpoint(k->bytes, lo, dir ? t->th_dport : t->th_sport);
-    k->len += put_endpoint(k->bytes + k->len, hi, dir ? t->th_sport : t->th_dport);
-    gpointer id = wmem_map_lookup(tuple_ids, k);
-    if (id)
-        return GPOINTER_TO_UINT(id);
-    tuple_key *copy = (tuple_key *)wmem_memdup(wmem_file_scope(), k, sizeof *k + k->len);
-    wmem_map_insert(tuple_ids, copy, GUINT_TO_POINTER(++n_tuple_ids));
-    return n_tuple_ids;
-}
 
 static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
                                       const void *data, tap_flags_t flags _U_)
@@ -106,7 +61,7 @@ static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epa
         seg.dir = t->th_sport != t->th_dport ? t->th_sport > t->th_dport
                                              : cmp_address(&t->ip_src, &t->ip_dst) > 0;
         if (!hs_engine_stream_seen(engine, t->th_stream))
-            seg.tuple = tuple_id(t, seg.dir);
+            seg.tuple = hs_tuple_id(&t->ip_src, t->th_sport, &t->ip_dst, t->th_dport, seg.dir);
         r = hs_engine_add(engine, t->th_stream, &seg);
     }
     if (r && r->label)
@@ -117,7 +72,6 @@ static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epa
 static void probe_init(void)
 {
     engine = hs_engine_new();
-    n_tuple_ids = 0;
 }
 
 static void probe_cleanup(void)
@@ -131,7 +85,7 @@ static void probe_register(void)
     proto_probe = proto_register_protocol("Handshake tap probe (benchmark only)", "HSProbe", "hsprobe");
     register_init_routine(probe_init);
     register_cleanup_routine(probe_cleanup);
-    tuple_ids = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
+    hs_tuple_ids_register();
 }
 
 static void probe_handoff(void)
