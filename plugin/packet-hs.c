@@ -14,10 +14,12 @@
 #include <epan/prefs.h>
 #include <epan/tap.h>
 #include <epan/to_str.h>
+#include <wsutil/report_message.h>
 
 #include "engine.h"
 #include "labels.h"
 #include "packet-hs.h"
+#include "tcp_input.h"
 #include "tuple_ids.h"
 
 static int proto_hs = -1;
@@ -27,19 +29,15 @@ static dissector_handle_t hs_handle;
 static hs_engine *engine;              /* per capture file: init .. cleanup */
 static hs_pref_bool pref_relative = FALSE;
 static hs_pref_bool pref_info_column = TRUE;
+static hs_pref_bool pref_two_pass = FALSE;
+static bool blind;                     /* the first pass could not read TCP */
+static guint32 last_analysed;          /* frame last given to the engine */
 /* Zeek's likely_server_ports (as with its default scripts loaded): a
  * connection seen without its SYN is oriented towards these ports. */
 #define HS_DEFAULT_SERVER_PORTS "21-23,25,53,80-81,88,110-111,135,139,143,389,443,445,465,502," \
     "513,563,585,587,614,631,636,989-990,992-993,995,1080,1812,3128,3306,3389,5060,5222-5223," \
     "5269,5432,6379,6666-6669,8000,8080,8888,20000"
 static range_t *pref_server_ports;
-
-/* Fields read from other dissectors, resolved in the handoff. */
-enum { IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_COUNT };
-static const char *const in_names[IN_COUNT] = {
-    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "icmp", "icmpv6",
-};
-static int in_hf[IN_COUNT];
 
 /* Our fields. */
 static int hf_step = -1, hf_label = -1, hf_seq = -1, hf_ack = -1, hf_valid = -1;
@@ -85,49 +83,15 @@ static ei_register_info ei[] = {
     { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
 };
 
-/* ---- reading the TCP fields ---------------------------------------------- */
-
-/* The innermost TCP layer that is not a header quoted inside an ICMP or
- * ICMPv6 error: returns its layer number, 0 if there is none. */
-static int real_tcp_layer(proto_tree *tree)
-{
-    GPtrArray *flags = proto_get_finfo_ptr_array(tree, in_hf[IN_FLAGS]);
-    int quoted_after = G_MAXINT, best = 0;
-    for (int i = IN_ICMP; i <= IN_ICMPV6; i++) {
-        GPtrArray *icmp = proto_get_finfo_ptr_array(tree, in_hf[i]);
-        for (guint k = 0; icmp && k < icmp->len; k++) {
-            const field_info *fi = (const field_info *)g_ptr_array_index(icmp, k);
-            quoted_after = MIN(quoted_after, fi->total_layer_num);
-        }
-    }
-    for (guint k = 0; flags && k < flags->len; k++) {
-        const field_info *fi = (const field_info *)g_ptr_array_index(flags, k);
-        if (fi->total_layer_num < quoted_after)
-            best = MAX(best, fi->proto_layer_num);
-    }
-    return best;
-}
-
-static bool read_field(proto_tree *tree, int which, int layer, guint32 *out)
-{
-    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[which]);
-    for (guint k = 0; arr && k < arr->len; k++) {
-        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
-        if (fi->proto_layer_num == layer) {
-            *out = HS_FI_UINT(fi);
-            return true;
-        }
-    }
-    return false;
-}
+/* ---- the first pass: one segment to the engine ------------------------------ */
 
 /* 0: the lower endpoint (port, then address) sent it; 1: the other one.
  * Fixed per stream, so no per-stream storage is needed to know direction. */
-static guint8 direction(const packet_info *pinfo)
+static guint8 direction(const hs_input *in)
 {
-    if (pinfo->srcport != pinfo->destport)
-        return pinfo->srcport > pinfo->destport;
-    return cmp_address(&pinfo->src, &pinfo->dst) > 0;
+    if (in->sport != in->dport)
+        return in->sport > in->dport;
+    return cmp_address(in->src, in->dst) > 0;
 }
 
 /* Nanoseconds since the epoch, saturated: a crafted pcapng can carry a
@@ -140,40 +104,67 @@ static int64_t time_ns(const nstime_t *t)
     return secs * 1000000000 + t->nsecs;
 }
 
-static uint8_t port_hint(const packet_info *pinfo)
+static uint8_t port_hint(const hs_input *in)
 {
-    return (uint8_t)((value_is_in_range(pref_server_ports, pinfo->srcport) ? HS_HINT_SPORT_SERVER : 0) |
-                     (value_is_in_range(pref_server_ports, pinfo->destport) ? HS_HINT_DPORT_SERVER : 0) |
-                     (pinfo->srcport < pinfo->destport ? HS_HINT_SPORT_LOWER : 0) |
-                     (pinfo->srcport == pinfo->destport ? HS_HINT_PORTS_EQUAL : 0));
+    return (uint8_t)((value_is_in_range(pref_server_ports, in->sport) ? HS_HINT_SPORT_SERVER : 0) |
+                     (value_is_in_range(pref_server_ports, in->dport) ? HS_HINT_DPORT_SERVER : 0) |
+                     (in->sport < in->dport ? HS_HINT_SPORT_LOWER : 0) |
+                     (in->sport == in->dport ? HS_HINT_PORTS_EQUAL : 0));
 }
 
-static const hs_result *analyse(packet_info *pinfo, proto_tree *tree)
+static const hs_result *analyse(packet_info *pinfo, const hs_input *in)
 {
-    guint32 v;
-    int layer;
-    hs_segment seg = { 0 };
-    guint32 stream;
-
-    if (!tree || !engine || !(layer = real_tcp_layer(tree)))
-        return NULL;
-    if (!read_field(tree, IN_FLAGS, layer, &v) || !read_field(tree, IN_STREAM, layer, &stream))
-        return NULL;
-    seg.flags = (uint16_t)v;
-    if (read_field(tree, IN_SEQ, layer, &seg.seq)) seg.have |= HS_HAVE_SEQ;
-    if (read_field(tree, IN_ACK, layer, &seg.ack)) seg.have |= HS_HAVE_ACK;
-    if (read_field(tree, IN_LEN, layer, &seg.len)) seg.have |= HS_HAVE_LEN;
-    /* A header without its sequence number (truncated) cannot take a step. */
-    if (!(seg.have & HS_HAVE_SEQ))
-        return NULL;
+    hs_segment seg = in->seg;
     seg.frame = pinfo->num;
     seg.time_ns = time_ns(&pinfo->abs_ts);
-    seg.dir = direction(pinfo);
-    if (!hs_engine_stream_seen(engine, stream)) {
-        seg.tuple = hs_tuple_id(&pinfo->src, pinfo->srcport, &pinfo->dst, pinfo->destport, seg.dir);
-        seg.hint = port_hint(pinfo);
+    seg.dir = direction(in);
+    if (!hs_engine_stream_seen(engine, in->stream)) {
+        seg.tuple = hs_tuple_id(in->src, in->sport, in->dst, in->dport, seg.dir);
+        seg.hint = port_hint(in);
     }
-    return hs_engine_add(engine, stream, &seg);
+    return hs_engine_add(engine, in->stream, &seg);
+}
+
+/* tshark -2 dissects its first pass without taps, where the segment comes
+ * from, and without a tree unless the two_pass preference asks for one.
+ * Say so once, then analyse on the second pass, which runs taps: values as
+ * of each packet, as in a single pass, rather than nothing. */
+static void first_pass_blind(void)
+{
+    if (blind)
+        return;
+    blind = true;
+    report_warning("Handshake: tshark -2 runs its first pass without taps, where this plugin reads TCP, "
+                   "so connection fields show values as of each packet (as in one pass), without final "
+                   "values or hs.conn.last, and a read filter (-R) on hs fields matches nothing. For final "
+                   "values, add -o hs.two_pass:TRUE (a protocol tree on every first pass).");
+}
+
+/* The result of this frame: cached, or computed now.  A frame is analysed
+ * once, in capture order: on the first pass, or, where that pass was blind,
+ * on the next one. */
+static const hs_result *result_of(packet_info *pinfo, proto_tree *tree)
+{
+    const hs_result *r = hs_engine_result(engine, pinfo->num);
+    if (r || !engine || (PINFO_FD_VISITED(pinfo) && (!blind || pinfo->num <= last_analysed)))
+        return r;
+    hs_input in;
+    switch (hs_input_read(pinfo, tree, &in)) {
+    case HS_READ_OK:
+        last_analysed = pinfo->num;
+        return analyse(pinfo, &in);
+    case HS_READ_BLIND:
+        first_pass_blind();
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* Whether connection values are final: everything was read before this pass. */
+static bool final_values(const packet_info *pinfo)
+{
+    return PINFO_FD_VISITED(pinfo) && !blind;
 }
 
 /* ---- the tree ------------------------------------------------------------ */
@@ -243,7 +234,7 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
         if (c->step_frame[s])
             proto_item_set_generated(proto_tree_add_uint(ft, hf_frame[s], tvb, 0, 0, c->step_frame[s]));
     add_rtt(ct, tvb, c);
-    if (PINFO_FD_VISITED(pinfo) && pinfo->num == c->last_frame)
+    if (final_values(pinfo) && pinfo->num == c->last_frame)
         proto_item_set_generated(proto_tree_add_boolean(ct, hf_last, tvb, 0, 0, TRUE));
 }
 
@@ -305,15 +296,14 @@ static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, prot
 
 static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    const hs_result *r = PINFO_FD_VISITED(pinfo) ? hs_engine_result(engine, pinfo->num)
-                                                  : analyse(pinfo, tree);
+    const hs_result *r = result_of(pinfo, tree);
     if (!r || !r->conn)
         return 0;
     const hs_conn *c = hs_engine_conn(engine, r->conn);
     const hs_label_info *li = hs_label_info_of((hs_label)r->label);
     /* Verdicts that need the future are known once the file has been read. */
     uint32_t anomalies = r->anomalies |
-        (PINFO_FD_VISITED(pinfo) ? hs_final_anomalies(c, r, pinfo->num) : 0);
+        (final_values(pinfo) ? hs_final_anomalies(c, r, pinfo->num) : 0);
 
     if (pref_info_column && r->label)
         col_append_sep_str(pinfo->cinfo, COL_INFO, " ", li->text);
@@ -356,21 +346,18 @@ const hs_conn *hs_tap_conn(const hs_result *r)
 static void hs_init(void)
 {
     engine = hs_engine_new();
+    blind = false;
+    last_analysed = 0;
     expert_tap = find_tap_id("expert");    /* registered by epan after the plugins' handoffs */
-    if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs))) {
-        GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), IN_COUNT);
-        for (int i = 0; i < IN_COUNT; i++)
-            if (in_hf[i] > 0)
-                g_array_append_val(wanted, in_hf[i]);
-        set_postdissector_wanted_hfids(hs_handle, wanted);
-    }
+    if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs)))
+        hs_input_start(hs_handle, pref_two_pass);
 }
 
 static void hs_cleanup(void)
 {
     hs_engine_free(engine);
     engine = NULL;
-    set_postdissector_wanted_hfids(hs_handle, NULL);
+    hs_input_stop();
 }
 
 void proto_register_hs(void)
@@ -440,6 +427,11 @@ void proto_register_hs(void)
         "TCP shows by default) instead of absolute (as tcpdump -S prints them)", &pref_relative);
     prefs_register_bool_preference(prefs, "info_column", "Show the step in the Info column",
         "Append the step label, e.g. SYN+ACK(y,x+1), to the Info column", &pref_info_column);
+    prefs_register_bool_preference(prefs, "two_pass", "Final values in tshark -2 (a tree on every first pass)",
+        "tshark -2 runs its first pass without taps, where Handshake reads TCP. With this on, Handshake "
+        "asks for the TCP fields instead, so that -2 shows every connection's final values; the price is "
+        "a protocol tree on every first pass, everywhere (tshark and the GUI), about 1.1 to 1.3 times "
+        "tshark's time in summary mode. The GUI and single-pass tshark do not need it.", &pref_two_pass);
     range_convert_str(wmem_epan_scope(), &pref_server_ports, HS_DEFAULT_SERVER_PORTS, 65535);
     prefs_register_range_preference(prefs, "server_ports", "Likely server ports",
         "For a connection seen without its SYN (capture started mid-stream, or SYN+ACK first), a "
@@ -455,8 +447,7 @@ void proto_register_hs(void)
 
 void proto_reg_handoff_hs(void)
 {
-    for (int i = 0; i < IN_COUNT; i++)
-        in_hf[i] = proto_registrar_get_id_byname(in_names[i]);
+    hs_input_handoff();
     register_postdissector(hs_handle);
     hs_reports_register(proto_hs);
 }

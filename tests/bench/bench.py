@@ -9,12 +9,13 @@ Not part of ctest.  See README.md in this folder.
     tests/bench/bench.py --sizes 1M --syns 1M --runs 3 --build /tmp/bench-build
     tests/bench/bench.py --floor --probe --extras-max 1M --verbose-max 1M   # the README's run
 
-For every capture and mode (summary: `tshark -r F`, verbose: `tshark -V -r F`,
-both to /dev/null) it runs, alternating, tshark without the plugin (an empty
-plugin folder), with it, with the minimal Lua post-dissector hs_min.lua, and
-optionally with two benchmark-only plugins (field_floor.c, tap_probe.c), and
-reports the ratio of the median wall times, the cost per packet, and the
-peak RSS (from /usr/bin/time -v).  As root, tshark runs as `nobody` (root
+For every capture and mode of SPEC section 6 (MODES below: the command with
+the plugin and the baseline command without it, output to /dev/null) it
+runs, alternating, tshark without the plugin (an empty plugin folder), with
+it, with the minimal Lua post-dissector hs_min.lua, and optionally with the
+two_pass preference on (--two-pass) and with two benchmark-only plugins
+(field_floor.c, tap_probe.c), and reports the ratio of the median wall and
+CPU times, the cost per packet, and the peak RSS (from /usr/bin/time -v).  As root, tshark runs as `nobody` (root
 Wireshark ignores WIRESHARK_PLUGIN_DIR) from a world-readable staging folder.
 """
 import argparse
@@ -33,6 +34,29 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
 VARIANTS = ("without", "with", "lua")
+
+# SPEC section 6: mode -> (arguments with the plugin, the baseline's without it).
+MODES = {
+    "summary": ([], []),
+    "report": (["-q", "-z", "hs,tree"], ["-q", "-z", "conv,tcp"]),
+    "fields": (["-T", "fields", "-e", "frame.number", "-e", "hs.label"],
+               ["-T", "fields", "-e", "frame.number", "-e", "tcp.flags"]),
+    "filter": (["-Y", "hs.step==1"], ["-Y", "tcp.flags==0x002"]),
+    "verbose": (["-V"], ["-V"]),
+}
+# The Lua post-dissector has no report, field or filter of the same name:
+# it runs in the modes where the command is the same.
+LUA_MODES = ("summary", "verbose")
+
+
+def mode_args(mode, variant):
+    """tshark's arguments (before -r) for one variant in one mode."""
+    with_args, base = MODES[mode]
+    if variant == "with":
+        return with_args
+    if variant == "twopass":
+        return ["-o", "hs.two_pass:TRUE"] + with_args
+    return base            # without, lua, and the benchmark-only plugins
 
 
 def parse_size(s):
@@ -73,7 +97,7 @@ class Stage:
         os.makedirs(self.without_dir, exist_ok=True)
         shutil.copyfile(plugin_so, os.path.join(epan, "hs.so"))
         # Each benchmark-only plugin (probe, floor) gets a plugin folder of its own.
-        self.plugin_dirs = {"with": self.with_dir}
+        self.plugin_dirs = {"with": self.with_dir, "twopass": self.with_dir}
         for name, so in (extra_so or {}).items():
             d = os.path.join(self.dir, "extra-" + name)
             os.makedirs(os.path.join(d, ws_dir, "epan"), exist_ok=True)
@@ -251,34 +275,36 @@ def count_packets_streams(stage, cap):
 
 
 def measure(stage, cap, mode, runs, variants):
-    args = (["-V"] if mode == "verbose" else []) + ["-r", cap]
     res = {v: [] for v in variants}
     for i in range(runs):
         order = list(variants[i % len(variants):]) + list(variants[:i % len(variants)])
         for v in order:
-            res[v].append(stage.run(v, args))
+            res[v].append(stage.run(v, mode_args(mode, v) + ["-r", cap]))
             w, rss, cpu = res[v][-1]
             log(f"    run {i + 1}/{runs} {v:7s} {w:8.2f} s wall {cpu:8.2f} s CPU {rss / 1024:8.1f} MiB")
     return res
 
 
-ALL_VARIANTS = VARIANTS + tuple(EXTRAS)
-NAMES = {"without": "without", "with": "with", "lua": "Lua", "floor": "floor", "probe": "probe"}
+ALL_VARIANTS = VARIANTS + ("twopass",) + tuple(EXTRAS)
+NAMES = {"without": "without", "with": "with", "lua": "Lua", "twopass": "two_pass", "floor": "floor",
+         "probe": "probe"}
 
 
 def instr_table(results):
     rows = [r for r in results if r.get("instr")]
     if not rows:
         return ""
-    vs = [v for v in ALL_VARIANTS if v in rows[0]["instr"]]
+    vs = [v for v in ALL_VARIANTS if any(v in r["instr"] for r in rows)]
     hdr = (["capture", "mode"] + [f"Ir/pkt {NAMES[v]}" for v in vs] +
            [f"{NAMES[v]} / without" for v in vs if v != "without"])
     lines = ["", "Instructions per packet (valgrind callgrind, start-up subtracted; not disturbed by other load):",
              "", "| " + " | ".join(hdr) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(hdr))) + "|"]
     for r in rows:
-        per = {v: (r["instr"][v] - r["instr_startup"][v]) / r["packets"] for v in vs}
-        lines.append("| " + " | ".join([r["capture"], r["mode"]] + [f"{per[v]:,.0f}" for v in vs] +
-                                       [f"{per[v] / per['without']:.3f}" for v in vs if v != "without"]) + " |")
+        per = {v: (r["instr"][v] - r["instr_startup"][v]) / r["packets"] for v in vs if v in r["instr"]}
+        lines.append("| " + " | ".join([r["capture"], r["mode"]] +
+                                       [fmt(per.get(v), ",.0f") for v in vs] +
+                                       [fmt(per[v] / per["without"] if v in per else None, ".3f")
+                                        for v in vs if v != "without"]) + " |")
     return "\n".join(lines)
 
 
@@ -326,15 +352,18 @@ def main():
     ap.add_argument("--syns", type=lambda s: [parse_size(x) for x in s.split(",") if x],
                     help="syns captures, packets (default 1M); empty for none")
     ap.add_argument("--runs", type=int, default=5, help="runs of each variant (default 5)")
-    ap.add_argument("--modes", default="summary,verbose", help="summary,verbose (default both)")
+    ap.add_argument("--modes", default=",".join(MODES),
+                    help=f"comma-separated, of {', '.join(MODES)} (default all)")
     ap.add_argument("--verbose-max", type=parse_size, default=None,
                     help="skip -V on captures larger than this (default: none skipped)")
     ap.add_argument("--no-lua", action="store_true", help="skip the Lua post-dissector column")
+    ap.add_argument("--two-pass", action="store_true",
+                    help="also run the plugin with -o hs.two_pass:TRUE (the preference's cost)")
     for name, (source, _, what) in EXTRAS.items():
         ap.add_argument(f"--{name}", action="store_true", help=f"also run {source}: {what}")
     ap.add_argument("--extras-max", type=parse_size, default=None,
                     help="run Lua and the extra plugins only on captures of at most this many packets")
-    ap.add_argument("--extras-modes", default="summary,verbose",
+    ap.add_argument("--extras-modes", default=",".join(MODES),
                     help="modes in which the extra plugins (--floor, --probe) run (default both)")
     ap.add_argument("--build", help="existing build folder (with plugins/X.Y/epan/hs.so)")
     ap.add_argument("--plugin", help="an hs.so to use (else --build, else build one)")
@@ -363,7 +392,11 @@ def main():
     syns = args.syns if args.syns is not None else ([10**5] if args.quick else [10**6])
     modes = [m for m in args.modes.split(",") if m]
     variants = ("without", "with") if args.no_lua else VARIANTS
+    variants += ("twopass",) if args.two_pass else ()
     variants += tuple(name for name in EXTRAS if getattr(args, name))
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        sys.exit(f"unknown mode(s) {', '.join(bad)}: choose from {', '.join(MODES)}")
 
     ensure_time()
     if args.instructions and not shutil.which("valgrind"):
@@ -415,14 +448,14 @@ def main():
                 log(f"{name} {mode}")
                 vs = variants if not args.extras_max or n <= args.extras_max else ("without", "with")
                 vs = tuple(v for v in vs if v not in EXTRAS or mode in args.extras_modes.split(","))
+                vs = tuple(v for v in vs if v != "lua" or mode in LUA_MODES)
                 runs = measure(stage, path, mode, args.runs, vs)
                 res = {"capture": name, "kind": kind, "packets": n, "conns": conns, "mode": mode, "runs": runs}
                 if args.instructions and n <= args.instructions:
-                    margs = ["-V"] if mode == "verbose" else []
                     res["instr"], res["instr_startup"] = {}, {}
                     for v in vs:
-                        res["instr"][v] = stage.instructions(v, margs + ["-r", path])
-                        res["instr_startup"][v] = stage.instructions(v, margs + ["-r", tiny])
+                        res["instr"][v] = stage.instructions(v, mode_args(mode, v) + ["-r", path])
+                        res["instr_startup"][v] = stage.instructions(v, mode_args(mode, v) + ["-r", tiny])
                         log(f"    {v:7s} {res['instr'][v]:,} instructions ({res['instr_startup'][v]:,} start-up)")
                 results.append(res)
     finally:

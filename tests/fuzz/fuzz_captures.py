@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Corrupted-capture fuzzing, like Wireshark's tools/fuzz-test.sh: every
 capture is damaged with `editcap -E PROB --seed SEED` (fixed seeds, so any
-failure replays) and read with `tshark -2 -V -r` with the plugin loaded
+failure replays) and read twice with the plugin loaded, `tshark -V -r` (the
+first pass reads the tcp tap) and `tshark -2 -V -r` with the two_pass
+preference (the first pass reads tree fields)
 (through tests/integration/hstest.py: as an ordinary user, from a staged
 world-readable copy).  Build the plugin with -DHS_SANITIZE=ON and preload
 the sanitizer runtimes (see .ci/robustness.sh) to catch memory errors.
@@ -93,6 +95,7 @@ class Fuzzer:
         os.chmod(no_plugin, 0o755)
         self.bare = copy.copy(self.ts)          # the same tshark without the plugin
         self.bare.env = dict(self.ts.env, WIRESHARK_PLUGIN_DIR=no_plugin)
+        self.bare.with_plugin = False
         self.work = self.ts.captures
         self.prob, self.max_packets, self.keep, self.strict = prob, max_packets, keep, strict
         self.sources = {}
@@ -122,15 +125,16 @@ class Fuzzer:
 
     def tshark(self, path, plugin=True):
         """None if the run is clean, else what went wrong."""
-        try:
-            out = (self.ts if plugin else self.bare).run(["-2", "-V", "-r", path])
-        except RuntimeError as e:
-            return str(e)
-        except UnicodeDecodeError as e:
-            return f"output is not UTF-8: {e}"
-        for line in out.splitlines():
-            if any(m in line for m in OUTPUT_MARKERS):
-                return f"tshark output: {line.strip()}"
+        for passes in ([], ["-2"]):
+            try:
+                out = (self.ts if plugin else self.bare).run(passes + ["-V", "-r", path])
+            except RuntimeError as e:
+                return str(e)
+            except UnicodeDecodeError as e:
+                return f"output is not UTF-8: {e}"
+            for line in out.splitlines():
+                if any(m in line for m in OUTPUT_MARKERS):
+                    return f"tshark {' '.join(passes + ['-V'])}: {line.strip()}"
         return None
 
     def one(self, cap, seed):

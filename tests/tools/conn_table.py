@@ -3,7 +3,7 @@
 """One line per connection attempt, Zeek conn.log style, over many captures.
 
 Runs, for each capture,
-  tshark -2 -r CAPTURE -Y hs.conn.last -T fields -e ... (the fields below)
+  tshark -2 -o hs.two_pass:TRUE -r CAPTURE -Y hs.conn.last -T fields -e ... (the fields below)
 and writes one TSV with a header and a first column naming the capture.
 Progress goes to stderr when there are several captures.
 
@@ -34,7 +34,7 @@ def captures(paths):
 
 
 def rows(tshark, capture):
-    cmd = [tshark, "-2", "-r", capture, "-Y", "hs.conn.last", "-T", "fields", "-E", "occurrence=f"]
+    cmd = [tshark, "-2", "-o", "hs.two_pass:TRUE", "-r", capture, "-Y", "hs.conn.last", "-T", "fields", "-E", "occurrence=f"]
     for f in FIELDS:
         cmd += ["-e", f]
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")

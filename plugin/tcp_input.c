@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcp_input.c - one TCP segment as Wireshark's TCP dissector decoded it.
+ * Never the TCP bytes.  Two sources give the same values:
+ *
+ * 1. The "tcp" tap.  TCP queues its tcp_info_t before it dissects the
+ *    payload, and fetch_tapped_data() hands it to a dissector during the
+ *    same dissection, so reading it needs no protocol tree.  Every pass that
+ *    runs taps has it: the GUI (file load, live capture, rescans),
+ *    single-pass tshark, and the second pass of tshark -2.  Queueing is on
+ *    only while some listener exists, hence ours (no callbacks, flagged as a
+ *    dissector's helper so that it never makes tshark dissect by itself).
+ *
+ * 2. Tree fields (tcp.flags, tcp.seq_raw, ...), present only where the
+ *    post-dissector asked for them (set_postdissector_wanted_hfids()), which
+ *    makes every pass build a protocol tree.  That is the cost of the
+ *    two_pass preference, for the first pass of tshark -2, which runs no
+ *    taps at all.
+ *
+ * Which TCP layer: the innermost one that is not a header quoted inside an
+ * ICMP or ICMPv6 error (those come after the ICMP layer in pinfo->layers).
+ */
+#include "tcp_input.h"
+
+#include <string.h>
+
+#include <epan/tap.h>
+#include <epan/dissectors/packet-tcp.h>
+
+static int proto_tcp = -1, proto_icmp = -1, proto_icmpv6 = -1;
+static int tcp_tap = -1;
+static int pass_tap = -1;               /* our own: does this pass run taps? */
+static int tcp_listener;                /* the listener's identity */
+static bool listening;
+static dissector_handle_t post;         /* ours, for the wanted fields */
+static bool tree_fields;                /* the tree source is on */
+
+/* Tree fields, resolved in the handoff. */
+enum { IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_COUNT };
+static const char *const in_names[IN_COUNT] = {
+    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "icmp", "icmpv6",
+};
+static int in_hf[IN_COUNT];
+
+void hs_input_handoff(void)
+{
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    proto_icmp = proto_get_id_by_filter_name("icmp");
+    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcp_tap = find_tap_id("tcp");
+    pass_tap = register_tap("hs.pass");
+    for (int i = 0; i < IN_COUNT; i++)
+        in_hf[i] = proto_registrar_get_id_byname(in_names[i]);
+}
+
+void hs_input_start(dissector_handle_t handle, bool want_tree_fields)
+{
+    post = handle;
+    tree_fields = want_tree_fields;
+    if (tree_fields) {
+        GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), IN_COUNT);
+        for (int i = 0; i < IN_COUNT; i++)
+            if (in_hf[i] > 0)
+                g_array_append_val(wanted, in_hf[i]);
+        set_postdissector_wanted_hfids(post, wanted);
+    }
+    if (listening || tcp_tap < 0)
+        return;
+    GString *err = register_tap_listener("tcp", &tcp_listener, NULL, TL_IS_DISSECTOR_HELPER,
+                                         NULL, NULL, NULL, NULL);
+    if (err) {                          /* only if "tcp" had no tap: not a real Wireshark */
+        g_string_free(err, TRUE);
+        return;
+    }
+    listening = true;
+}
+
+void hs_input_stop(void)
+{
+    if (listening)
+        remove_tap_listener(&tcp_listener);
+    listening = false;
+    if (post)
+        set_postdissector_wanted_hfids(post, NULL);
+    tree_fields = false;
+}
+
+/* ---- 1. the tcp tap ---------------------------------------------------- */
+
+/* How many TCP layers come before the first ICMP or ICMPv6 one. */
+static int real_tcp_layers(const packet_info *pinfo)
+{
+    int n = 0;
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (id == proto_tcp)
+            n++;
+        else if (id == proto_icmp || id == proto_icmpv6)
+            break;
+    }
+    return n;
+}
+
+/* The tcp_info_t of the innermost real TCP layer.  TCP queues one per
+ * layer, in layer order; a layer it could not decode (a bogus header
+ * length, a truncated header) queued nothing and is the last one. */
+static const tcp_info_t *tapped_tcp(int layers)
+{
+    const tcp_info_t *t = NULL;
+    while (!t && layers > 0)
+        t = (const tcp_info_t *)fetch_tapped_data(tcp_tap, --layers);
+    return t;
+}
+
+static void from_tap(const tcp_info_t *t, hs_input *in)
+{
+    in->seg.flags = t->th_flags;
+    in->seg.seq = t->th_rawseq;
+    in->seg.have = HS_HAVE_SEQ;
+    /* As the tree has it: the acknowledgment number only with ACK set. */
+    if (t->th_flags & HS_TH_ACK) {
+        in->seg.ack = t->th_rawack;
+        in->seg.have |= HS_HAVE_ACK;
+    }
+    if (t->th_have_seglen) {
+        in->seg.len = t->th_seglen;
+        in->seg.have |= HS_HAVE_LEN;
+    }
+    in->stream = t->th_stream;
+    in->src = &t->ip_src;
+    in->dst = &t->ip_dst;
+    in->sport = t->th_sport;
+    in->dport = t->th_dport;
+}
+
+/* Whether this pass runs taps: what we queue on a tap of our own comes
+ * back only then.  Asked only when TCP's own entry is missing. */
+static bool pass_runs_taps(packet_info *pinfo)
+{
+    static const char canary = 1;
+    tap_queue_packet(pass_tap, pinfo, &canary);
+    return fetch_tapped_data(pass_tap, 0) != NULL;
+}
+
+/* ---- 2. tree fields ------------------------------------------------------ */
+
+/* The innermost TCP layer (proto_layer_num) before any ICMP one, 0 if none. */
+static int tree_tcp_layer(proto_tree *tree)
+{
+    GPtrArray *flags = proto_get_finfo_ptr_array(tree, in_hf[IN_FLAGS]);
+    int quoted_after = G_MAXINT, best = 0;
+    for (int i = IN_ICMP; i <= IN_ICMPV6; i++) {
+        GPtrArray *icmp = proto_get_finfo_ptr_array(tree, in_hf[i]);
+        for (guint k = 0; icmp && k < icmp->len; k++) {
+            const field_info *fi = (const field_info *)g_ptr_array_index(icmp, k);
+            quoted_after = MIN(quoted_after, fi->total_layer_num);
+        }
+    }
+    for (guint k = 0; flags && k < flags->len; k++) {
+        const field_info *fi = (const field_info *)g_ptr_array_index(flags, k);
+        if (fi->total_layer_num < quoted_after)
+            best = MAX(best, fi->proto_layer_num);
+    }
+    return best;
+}
+
+static bool read_field(proto_tree *tree, int which, int layer, guint32 *out)
+{
+    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[which]);
+    for (guint k = 0; arr && k < arr->len; k++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
+        if (fi->proto_layer_num == layer) {
+            *out = HS_FI_UINT(fi);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool from_tree(packet_info *pinfo, proto_tree *tree, hs_input *in)
+{
+    guint32 flags;
+    int layer = tree ? tree_tcp_layer(tree) : 0;
+    if (!layer || !read_field(tree, IN_FLAGS, layer, &flags) ||
+        !read_field(tree, IN_STREAM, layer, &in->stream))
+        return false;
+    in->seg.flags = (uint16_t)flags;
+    if (read_field(tree, IN_SEQ, layer, &in->seg.seq)) in->seg.have |= HS_HAVE_SEQ;
+    if (read_field(tree, IN_ACK, layer, &in->seg.ack)) in->seg.have |= HS_HAVE_ACK;
+    if (read_field(tree, IN_LEN, layer, &in->seg.len)) in->seg.have |= HS_HAVE_LEN;
+    in->src = &pinfo->src;
+    in->dst = &pinfo->dst;
+    in->sport = pinfo->srcport;
+    in->dport = pinfo->destport;
+    return true;
+}
+
+/* ---- the entry point ---------------------------------------------------- */
+
+hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in)
+{
+    memset(in, 0, sizeof *in);
+    int layers = real_tcp_layers(pinfo);
+    if (!layers)
+        return HS_READ_NONE;
+    const tcp_info_t *t = tapped_tcp(layers);
+    if (t)
+        from_tap(t, in);
+    else if (!from_tree(pinfo, tree, in))
+        return tree_fields || pass_runs_taps(pinfo) ? HS_READ_NONE : HS_READ_BLIND;
+    /* A header without its sequence number (truncated) cannot take a step. */
+    return (in->seg.have & HS_HAVE_SEQ) ? HS_READ_OK : HS_READ_NONE;
+}
