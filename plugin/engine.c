@@ -10,6 +10,7 @@
  */
 #include "engine.h"
 #include "labels.h"
+#include "negotiation.h"
 #include "zeek.h"
 
 #include <stdlib.h>
@@ -638,6 +639,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     x.peer = &c->side[!x.role];
     bool fin_before = x.me->flags & HS_SIDE_FIN;
 
+    /* Before the handlers: an offer counts only until the handshake is done. */
+    hs_nego_segment(c, x.role, s, &res->anomalies);
     switch (kind) {
     case KIND_SYN:    on_syn(&x); break;
     case KIND_SYNACK: on_synack(&x); break;

@@ -40,11 +40,28 @@ typedef struct hs_segment {
     uint8_t  have;      /* HS_HAVE_* */
     uint32_t tuple;     /* id of the 4-tuple (0: unknown); see below */
     uint8_t  hint;      /* HS_HINT_*: needed on a stream's first segment only */
+    uint8_t  opts;      /* HS_OPT_*: the TCP options it carries */
+    uint8_t  wscale;    /* window scale shift (with HS_OPT_WS) */
+    uint16_t mss;       /* MSS (with HS_OPT_MSS) */
 } hs_segment;
 /* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
  * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
  * the caller numbers 4-tuples densely (1, 2, ...) and passes the id with
  * the first segment of each stream; later segments may leave it 0. */
+
+/* TCP options of a segment.  MP_CAPABLE comes with TCP's own header data;
+ * the others are known only where the options were read (HS_OPT_READ:
+ * the negotiation preference gives the glue a protocol tree). */
+enum {
+    HS_OPT_READ   = 0x01,  /* the options below were read (else unknown) */
+    HS_OPT_MSS    = 0x02,
+    HS_OPT_WS     = 0x04,  /* window scale */
+    HS_OPT_SACKP  = 0x08,  /* SACK permitted */
+    HS_OPT_TS     = 0x10,  /* timestamps */
+    HS_OPT_TFO    = 0x20,  /* Fast Open option without a cookie: a cookie request */
+    HS_OPT_COOKIE = 0x40,  /* Fast Open option with a cookie */
+    HS_OPT_MPC    = 0x80   /* MPTCP MP_CAPABLE (always known) */
+};
 
 /* Roles within one connection attempt. */
 enum hs_role { HS_INITIATOR = 0, HS_RESPONDER = 1, HS_ROLE_NONE = 2 };
@@ -105,6 +122,11 @@ enum hs_anomaly {
     HS_AN_SIM_CLOSE,          /* FIN crossing FIN */
     HS_AN_BAD_FLAGS,          /* SYN+FIN, SYN+RST, no flags, FIN+PSH+URG */
     HS_AN_SYNACK_WRONG_DIR,   /* SYN+ACK from the initiator */
+    HS_AN_OPT_UNSOLICITED,    /* SYN+ACK grants WS, SACK-permitted or TS the SYN did not offer */
+    HS_AN_OPT_WSCALE_BIG,     /* window scale shift above 14 */
+    HS_AN_OPT_ECN_UNSOLICITED,/* ECN-setup SYN+ACK answering a non-ECN SYN */
+    HS_AN_OPT_TS_MISSING,     /* timestamps in use, a later segment without them */
+    HS_AN_OPT_MSS_NON_SYN,    /* MSS option without SYN */
     HS_AN_COUNT
 };
 #define HS_AN_BIT(a) (UINT32_C(1) << (a))
@@ -142,8 +164,16 @@ typedef struct hs_side {
     uint32_t syn_len;      /* payload carried on its SYN (TFO) */
     uint16_t flags;        /* HS_SIDE_* */
     uint8_t  kstate;       /* hs_kstate, as of the last segment */
-    uint8_t  pad;
+    /* What its latest SYN (initiator) or SYN+ACK (responder) offered:
+     * negotiation.c. */
+    uint8_t  offer;        /* HS_OPT_* */
+    uint16_t mss;
+    uint8_t  wscale;
+    uint8_t  ecn;          /* its AE, CWR, ECE flags (HS_ECN_*) */
 } hs_side;
+
+/* The ECN-related flags of a SYN or SYN+ACK, as offered (hs_side.ecn). */
+enum { HS_ECN_SEEN = 0x8, HS_ECN_AE = 0x4, HS_ECN_CWR = 0x2, HS_ECN_ECE = 0x1 };
 
 /* Zeek's view of one endpoint (zeek.c), indexed by dir, not role: Zeek
  * has its own originator, which may differ from ours (docs/zeek-rules.md). */
@@ -219,7 +249,9 @@ enum {
     HS_CONN_SIM_OPEN    = 0x020,
     HS_CONN_SIM_CLOSE   = 0x040,
     HS_CONN_SYN_RETX    = 0x080,  /* SYN retransmitted: no SYN->SYN+ACK RTT */
-    HS_CONN_SYNACK_RETX = 0x100   /* SYN+ACK retransmitted: no SYN+ACK->ACK RTT */
+    HS_CONN_SYNACK_RETX = 0x100,  /* SYN+ACK retransmitted: no SYN+ACK->ACK RTT */
+    HS_CONN_TFO_ACKED   = 0x200,  /* the SYN+ACK acknowledged the SYN's data */
+    HS_CONN_TFO_IGNORED = 0x400   /* the SYN+ACK acknowledged x+1 only */
 };
 
 /* What one segment did; cached per frame. */

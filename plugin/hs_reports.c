@@ -32,6 +32,7 @@
 
 #include "engine.h"
 #include "labels.h"
+#include "negotiation.h"
 #include "packet-hs.h"
 
 #ifndef HS_FLOW_GRAPH                  /* set by the CMake option of that name */
@@ -92,11 +93,34 @@ static const uint8_t final_anomalies[FINAL_SLOTS] = {
 #define N_RTT     "Handshake RTT (SYN to ACK)"
 #define N_STEPS   "Steps by label (packets)"
 #define N_ANOM    "Anomalies by kind (packets)"
+#define N_NEGO    "Negotiation (connections)"
+#define N_MSS     "MSS offered (SYN and SYN+ACK)"
+
+/* Negotiation outcomes, one group of rows each (SPEC section 7).  A
+ * connection is counted once both its SYN and SYN+ACK were seen. */
+enum { NG_WS, NG_SACK, NG_TS, NG_ECN, NG_TFO, NG_MPTCP, NG_COUNT };
+enum { ONOFF_ON, ONOFF_OFF, ONOFF_UNREAD, ONOFF_COUNT };
+static const char *const onoff_names[ONOFF_COUNT] = { "on", "off", "not analysed (hs.negotiation off)" };
+static const char *const ecn_names[] = { "off", "ecn (RFC 3168)", "accecn (Accurate ECN)" };
+static const char *const tfo_names[HS_TFO_COUNT] = {   /* by hs_tfo_mode; "unknown" is never counted */
+    "not analysed (hs.negotiation off)", "off", "cookie requested", "cookie", "data accepted", "data ignored",
+};
+static const struct nego_group { const char *name; const char *const *rows; int n; } nego_groups[NG_COUNT] = {
+    [NG_WS]    = { "Window scaling", onoff_names, ONOFF_COUNT },
+    [NG_SACK]  = { "SACK", onoff_names, ONOFF_COUNT },
+    [NG_TS]    = { "Timestamps", onoff_names, ONOFF_COUNT },
+    [NG_ECN]   = { "ECN", ecn_names, 3 },
+    [NG_TFO]   = { "TCP Fast Open", tfo_names, HS_TFO_COUNT },
+    [NG_MPTCP] = { "MPTCP", onoff_names, 2 },
+};
+#define NEGO_ROWS_MAX HS_TFO_COUNT
 
 /* What a tree counted for one attempt (0 = nothing, else value + 1). */
 typedef struct conn_seen {
     uint8_t state, close, closer, rtt;
     uint8_t final[FINAL_SLOTS];       /* packets counted per final anomaly */
+    uint8_t nego[NG_COUNT];
+    uint32_t mss[2];                  /* MSS row counted per side (value + 1), 0 = none */
 } conn_seen;
 
 /* Per tree (the GUI may open several, with different filters). */
@@ -107,6 +131,8 @@ typedef struct tree_data {
     int connections, closers, rtts;
     int states[HS_CS_COUNT], closes[CK_COUNT], closed_by[2], rtt[RTT_COUNT];
     int finals[FINAL_SLOTS];          /* final anomalies counted so far */
+    int id_nego, id_mss, id_group[NG_COUNT];
+    int nego_total[NG_COUNT], nego[NG_COUNT][NEGO_ROWS_MAX], mss_offers;
 } tree_data;
 
 static GHashTable *trees;             /* stats_tree * -> tree_data * */
@@ -153,6 +179,9 @@ static void tree_reset(tree_data *td)
     memset(td->closed_by, 0, sizeof td->closed_by);
     memset(td->rtt, 0, sizeof td->rtt);
     memset(td->finals, 0, sizeof td->finals);
+    memset(td->nego_total, 0, sizeof td->nego_total);
+    memset(td->nego, 0, sizeof td->nego);
+    td->mss_offers = 0;
 }
 
 /* Move one attempt's count in a group of rows from value old to new (both
@@ -177,6 +206,65 @@ static bool move(stats_tree *st, int parent, int *total, int *counts, const char
     return true;
 }
 
+/* A connection's row in a negotiation group, -1 while not known. */
+static int nego_row(const hs_conn *c, int group)
+{
+    static const uint8_t opt[NG_COUNT] = { [NG_WS] = HS_OPT_WS, [NG_SACK] = HS_OPT_SACKP,
+                                           [NG_TS] = HS_OPT_TS, [NG_MPTCP] = HS_OPT_MPC };
+    if (!hs_nego_complete(c))
+        return -1;
+    switch (group) {
+    case NG_ECN:
+        return (int)hs_nego_ecn(c) - (int)HS_ECN_OFF;
+    case NG_TFO: {
+        hs_tfo_mode m = hs_nego_tfo(c);
+        return m != HS_TFO_UNKNOWN ? (int)m : hs_nego_options_read(c) ? -1 : 0;
+    }
+    case NG_MPTCP:
+        return hs_nego_in_use(c, HS_OPT_MPC) ? ONOFF_ON : ONOFF_OFF;
+    default:
+        if (!hs_nego_options_read(c))
+            return ONOFF_UNREAD;
+        return hs_nego_in_use(c, opt[group]) ? ONOFF_ON : ONOFF_OFF;
+    }
+}
+
+/* The MSS rows: one per value offered, counting SYNs and SYN+ACKs. */
+static void count_mss(stats_tree *st, tree_data *td, conn_seen *s, const hs_conn *c)
+{
+    for (int role = HS_INITIATOR; role <= HS_RESPONDER; role++) {
+        const hs_side *sd = &c->side[role];
+        uint32_t now = hs_nego_offer_read(c, role) && (sd->offer & HS_OPT_MSS) ? sd->mss + 1u : 0;
+        if (now == s->mss[role])
+            continue;
+        char name[12];
+        if (s->mss[role]) {
+            snprintf(name, sizeof name, "%u", (unsigned)(s->mss[role] - 1));
+            increase_stat_node(st, name, td->id_mss, FALSE, -1);
+            td->mss_offers--;
+        }
+        if (now) {
+            snprintf(name, sizeof name, "%u", (unsigned)sd->mss);
+            increase_stat_node(st, name, td->id_mss, FALSE, 1);
+            td->mss_offers++;
+        }
+        s->mss[role] = now;
+        set_stat_node(st, N_MSS, td->id_nego, TRUE, td->mss_offers);
+    }
+}
+
+static void count_nego(stats_tree *st, tree_data *td, conn_seen *s, const hs_conn *c)
+{
+    for (int g = 0; g < NG_COUNT; g++)
+        if (move(st, td->id_group[g], &td->nego_total[g], td->nego[g], nego_groups[g].rows, &s->nego[g],
+                 nego_row(c, g))) {
+            set_stat_node(st, nego_groups[g].name, td->id_nego, TRUE, td->nego_total[g]);
+            if (g == NG_ECN)       /* the connections whose negotiation was seen */
+                set_stat_node(st, N_NEGO, 0, TRUE, td->nego_total[g]);
+        }
+    count_mss(st, td, s, c);
+}
+
 static const char *cs_names[HS_CS_COUNT];
 static const char *const closer_names[2] = { "initiator", "responder" };
 
@@ -197,8 +285,15 @@ static void count_conn(stats_tree *st, tree_data *td, const hs_conn *c, const hs
     if (move(st, td->id_closer, &td->closers, td->closed_by, closer_names, &s->closer,
              c->closer == HS_ROLE_NONE ? -1 : c->closer))
         set_stat_node(st, N_CLOSER, 0, TRUE, td->closers);
-    if (move(st, td->id_rtt, &td->rtts, td->rtt, rtt_names, &s->rtt, rtt_bucket(c)))
+    uint8_t had_rtt = s->rtt;
+    if (move(st, td->id_rtt, &td->rtts, td->rtt, rtt_names, &s->rtt, rtt_bucket(c))) {
         set_stat_node(st, N_RTT, 0, TRUE, td->rtts);
+        /* Average, minimum and maximum in ms: a handshake's RTT, once known, stays. */
+        if (!had_rtt && s->rtt)
+            stats_tree_manip_node_float(MN_AVERAGE_NOTICK, st, N_RTT, 0, TRUE,
+                                        (gfloat)((c->step_ns[HS_STEP_ACK] - c->step_ns[HS_STEP_SYN]) / 1e6));
+    }
+    count_nego(st, td, s, c);
 
     /* Final anomalies: how many of the attempt's step frames carry each. */
     uint8_t now[FINAL_SLOTS] = { 0 };
@@ -299,9 +394,16 @@ static void hs_tree_init(stats_tree *st)
     td->id_closer = stats_tree_create_node(st, N_CLOSER, 0, STAT_DT_INT, TRUE);
     for (int k = 0; k < 2; k++)
         stats_tree_create_node(st, closer_names[k], td->id_closer, STAT_DT_INT, FALSE);
-    td->id_rtt = stats_tree_create_node(st, N_RTT, 0, STAT_DT_INT, TRUE);
+    td->id_rtt = stats_tree_create_node(st, N_RTT, 0, STAT_DT_FLOAT, TRUE);
     for (int k = 0; k < RTT_COUNT; k++)
         stats_tree_create_node(st, rtt_names[k], td->id_rtt, STAT_DT_INT, FALSE);
+    td->id_nego = stats_tree_create_node(st, N_NEGO, 0, STAT_DT_INT, TRUE);
+    for (int g = 0; g < NG_COUNT; g++) {
+        td->id_group[g] = stats_tree_create_node(st, nego_groups[g].name, td->id_nego, STAT_DT_INT, TRUE);
+        for (int k = 0; k < nego_groups[g].n; k++)
+            stats_tree_create_node(st, nego_groups[g].rows[k], td->id_group[g], STAT_DT_INT, FALSE);
+    }
+    td->id_mss = stats_tree_create_node(st, N_MSS, td->id_nego, STAT_DT_INT, TRUE);
     /* Rows for the labels and anomalies seen; those that only the finished
      * attempt decides are always there, for the same reason as above. */
     td->id_steps = stats_tree_create_node(st, N_STEPS, 0, STAT_DT_INT, TRUE);

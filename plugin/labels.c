@@ -75,6 +75,11 @@ static const char *const anomaly_names[HS_AN_COUNT] = {
     [HS_AN_SIM_CLOSE]        = "hs.simultaneous_close",
     [HS_AN_BAD_FLAGS]        = "hs.bad_flags",
     [HS_AN_SYNACK_WRONG_DIR] = "hs.synack.wrong_direction",
+    [HS_AN_OPT_UNSOLICITED]  = "hs.opt.unsolicited",
+    [HS_AN_OPT_WSCALE_BIG]   = "hs.opt.wscale.too_big",
+    [HS_AN_OPT_ECN_UNSOLICITED] = "hs.opt.ecn.unsolicited",
+    [HS_AN_OPT_TS_MISSING]   = "hs.opt.ts.missing",
+    [HS_AN_OPT_MSS_NON_SYN]  = "hs.opt.mss.non_syn",
 };
 
 const char *hs_anomaly_name(enum hs_anomaly a)

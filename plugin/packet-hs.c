@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "labels.h"
+#include "negotiation.h"
 #include "packet-hs.h"
 #include "tcp_input.h"
 #include "tuple_ids.h"
@@ -30,6 +31,8 @@ static hs_engine *engine;              /* per capture file: init .. cleanup */
 static hs_pref_bool pref_relative = FALSE;
 static hs_pref_bool pref_info_column = TRUE;
 static hs_pref_bool pref_two_pass = FALSE;
+static hs_pref_bool pref_negotiation = FALSE;
+static bool options_read;              /* this file's analysis reads option values */
 static bool blind;                     /* the first pass could not read TCP */
 static guint32 last_analysed;          /* frame last given to the engine */
 /* Zeek's likely_server_ports (as with its default scripts loaded): a
@@ -48,7 +51,11 @@ static int hf_close_initiator = -1, hf_packets = -1, hf_duration = -1, hf_last =
 static int hf_rtt_syn_synack = -1, hf_rtt_synack_ack = -1, hf_rtt_handshake = -1, hf_rtt_note = -1;
 static int hf_frame[HS_STEP_COUNT] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 
-static int ett_hs = -1, ett_step = -1, ett_conn = -1, ett_frames = -1, ett_rtt = -1;
+static int hf_opt_summary = -1, hf_opt_mss[2] = { -1, -1 }, hf_opt_wscale[2] = { -1, -1 };
+static int hf_opt_ws = -1, hf_opt_sack = -1, hf_opt_ts = -1, hf_opt_ecn = -1, hf_opt_tfo = -1;
+static int hf_opt_mptcp = -1, hf_opt_note = -1;
+
+static int ett_hs = -1, ett_step = -1, ett_conn = -1, ett_frames = -1, ett_rtt = -1, ett_nego = -1;
 
 /* Expert info: one per engine anomaly, in enum hs_anomaly order. */
 static expert_field ei_anomaly[HS_AN_COUNT];
@@ -78,6 +85,11 @@ static ei_register_info ei[] = {
     HS_EI(HS_AN_SIM_CLOSE,        PI_SEQUENCE, PI_NOTE, "Simultaneous close: FIN crossing FIN"),
     HS_EI(HS_AN_BAD_FLAGS,        PI_PROTOCOL, PI_WARN, "Impossible flag combination"),
     HS_EI(HS_AN_SYNACK_WRONG_DIR, PI_SEQUENCE, PI_WARN, "SYN+ACK sent by the initiator"),
+    HS_EI(HS_AN_OPT_UNSOLICITED,  PI_PROTOCOL, PI_WARN, "SYN+ACK grants window scaling, SACK or timestamps the SYN did not offer"),
+    HS_EI(HS_AN_OPT_WSCALE_BIG,   PI_PROTOCOL, PI_WARN, "Window scale shift above 14 (RFC 7323: used as 14)"),
+    HS_EI(HS_AN_OPT_ECN_UNSOLICITED, PI_PROTOCOL, PI_WARN, "ECN-setup SYN+ACK answering a SYN that did not ask for ECN"),
+    HS_EI(HS_AN_OPT_TS_MISSING,   PI_PROTOCOL, PI_WARN, "Timestamps in use, but this segment carries none (RFC 7323: the receiver may drop it)"),
+    HS_EI(HS_AN_OPT_MSS_NON_SYN,  PI_PROTOCOL, PI_NOTE, "MSS option on a segment without SYN (ignored by the receiver)"),
 #undef HS_EI
     { &ei_open,  { "hs.open",  PI_SEQUENCE, PI_CHAT, "Opening handshake step", EXPFILL } },
     { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
@@ -210,6 +222,51 @@ static void add_rtt(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
             "SYN+ACK retransmitted: SYN+ACK to ACK time not measured (ambiguous which SYN+ACK was answered)"));
 }
 
+static void add_bool(proto_tree *tree, tvbuff_t *tvb, int hf, bool v)
+{
+    proto_item_set_generated(proto_tree_add_boolean(tree, hf, tvb, 0, 0, v));
+}
+
+/* The Negotiation subtree: the summary, then each side's offer and each
+ * outcome once it is known.  Without option values (the negotiation
+ * preference off) it says how to get them. */
+static void add_negotiation(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
+{
+    char text[160];
+    if (!hs_nego_offer_seen(c, HS_INITIATOR) && !hs_nego_offer_seen(c, HS_RESPONDER))
+        return;                                   /* no SYN nor SYN+ACK: nothing negotiated */
+    hs_nego_summary(c, text, sizeof text);
+    proto_item *ti = proto_tree_add_string_format(tree, hf_opt_summary, tvb, 0, 0, text, "Negotiation: %s", text);
+    proto_item_set_generated(ti);
+    proto_tree *nt = proto_item_add_subtree(ti, ett_nego);
+    for (int role = HS_INITIATOR; role <= HS_RESPONDER; role++) {
+        const hs_side *sd = &c->side[role];
+        if (!hs_nego_offer_read(c, role))
+            continue;
+        if (sd->offer & HS_OPT_MSS)
+            proto_item_set_generated(proto_tree_add_uint(nt, hf_opt_mss[role], tvb, 0, 0, sd->mss));
+        if (sd->offer & HS_OPT_WS)
+            proto_item_set_generated(proto_tree_add_uint(nt, hf_opt_wscale[role], tvb, 0, 0, sd->wscale));
+    }
+    if (hs_nego_complete(c) && hs_nego_options_read(c)) {
+        add_bool(nt, tvb, hf_opt_ws, hs_nego_in_use(c, HS_OPT_WS));
+        add_bool(nt, tvb, hf_opt_sack, hs_nego_in_use(c, HS_OPT_SACKP));
+        add_bool(nt, tvb, hf_opt_ts, hs_nego_in_use(c, HS_OPT_TS));
+    }
+    hs_ecn_mode ecn = hs_nego_ecn(c);
+    if (ecn != HS_ECN_UNKNOWN)
+        proto_item_set_generated(proto_tree_add_string(nt, hf_opt_ecn, tvb, 0, 0, hs_ecn_name(ecn)));
+    hs_tfo_mode tfo = hs_nego_tfo(c);
+    if (tfo != HS_TFO_UNKNOWN)
+        proto_item_set_generated(proto_tree_add_string(nt, hf_opt_tfo, tvb, 0, 0, hs_tfo_name(tfo)));
+    if (hs_nego_complete(c))
+        add_bool(nt, tvb, hf_opt_mptcp, hs_nego_in_use(c, HS_OPT_MPC));
+    if (!options_read)
+        proto_item_set_generated(proto_tree_add_string(nt, hf_opt_note, tvb, 0, 0,
+            "MSS, window scale, SACK, timestamps and Fast Open cookies not analysed: turn on "
+            "Handshake's \"Analyse option negotiation\" preference (-o hs.negotiation:TRUE)"));
+}
+
 static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r, const hs_conn *c)
 {
     proto_item *ti;
@@ -325,6 +382,7 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
         proto_item_set_generated(proto_tree_add_string(ht, hf_state_resp, tvb, 0, 0,
             hs_kstate_name((hs_kstate)r->kstate[HS_RESPONDER])));
         add_connection(ht, tvb, pinfo, r, c);
+        add_negotiation(ht, tvb, c);
     }
     add_expert(pinfo, ht, tvb, ti, anomalies, r);
     tap_queue_packet(hs_tap, pinfo, r);
@@ -348,9 +406,10 @@ static void hs_init(void)
     engine = hs_engine_new();
     blind = false;
     last_analysed = 0;
+    options_read = pref_negotiation;
     expert_tap = find_tap_id("expert");    /* registered by epan after the plugins' handoffs */
     if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs)))
-        hs_input_start(hs_handle, pref_two_pass);
+        hs_input_start(hs_handle, pref_two_pass, pref_negotiation);
 }
 
 static void hs_cleanup(void)
@@ -404,6 +463,30 @@ void proto_register_hs(void)
         { &hf_rtt_synack_ack, { "SYN+ACK to ACK", "hs.rtt.synack_ack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_rtt_handshake, { "Handshake (SYN to ACK)", "hs.rtt.handshake", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_rtt_note, { "Not measured", "hs.rtt.not_measured", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_opt_summary, { "Negotiation", "hs.opt.summary", FT_STRING, BASE_NONE, NULL, 0,
+          "What the handshake agreed on, in one line: MSS initiator/responder, window scale shifts, SACK, timestamps, ECN, Fast Open, MPTCP", HFILL } },
+        { &hf_opt_mss[HS_INITIATOR], { "MSS offered by the initiator", "hs.opt.mss.initiator", FT_UINT16, BASE_DEC, NULL, 0,
+          "On its SYN (absent: not offered)", HFILL } },
+        { &hf_opt_mss[HS_RESPONDER], { "MSS offered by the responder", "hs.opt.mss.responder", FT_UINT16, BASE_DEC, NULL, 0,
+          "On its SYN+ACK (absent: not offered)", HFILL } },
+        { &hf_opt_wscale[HS_INITIATOR], { "Window scale offered by the initiator", "hs.opt.wscale.initiator", FT_UINT8, BASE_DEC, NULL, 0,
+          "Shift count on its SYN (absent: not offered)", HFILL } },
+        { &hf_opt_wscale[HS_RESPONDER], { "Window scale offered by the responder", "hs.opt.wscale.responder", FT_UINT8, BASE_DEC, NULL, 0,
+          "Shift count on its SYN+ACK (absent: not offered)", HFILL } },
+        { &hf_opt_ws, { "Window scaling in use", "hs.opt.wscale", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Both sides offered window scaling (RFC 7323)", HFILL } },
+        { &hf_opt_sack, { "SACK in use", "hs.opt.sack", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Both sides sent SACK-permitted (RFC 2018)", HFILL } },
+        { &hf_opt_ts, { "Timestamps in use", "hs.opt.ts", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Both sides sent timestamps on the SYN and SYN+ACK (RFC 7323)", HFILL } },
+        { &hf_opt_ecn, { "ECN", "hs.opt.ecn", FT_STRING, BASE_NONE, NULL, 0,
+          "off, ecn (RFC 3168) or accecn (Accurate ECN), from the SYN's and SYN+ACK's flags", HFILL } },
+        { &hf_opt_tfo, { "TCP Fast Open", "hs.opt.tfo", FT_STRING, BASE_NONE, NULL, 0,
+          "off, cookie requested, cookie, data accepted or data ignored (RFC 7413)", HFILL } },
+        { &hf_opt_mptcp, { "MPTCP in use", "hs.opt.mptcp", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Both the SYN and the SYN+ACK carried MP_CAPABLE", HFILL } },
+        { &hf_opt_note, { "Not analysed", "hs.opt.not_analysed", FT_STRING, BASE_NONE, NULL, 0,
+          "Why option values are missing, and the preference that reads them", HFILL } },
         { &hf_frame[HS_STEP_SYN],    { "SYN(x) in frame", "hs.frame.syn", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_frame[HS_STEP_SYNACK], { "SYN+ACK(y,x+1) in frame", "hs.frame.synack", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_frame[HS_STEP_ACK],    { "ACK(y+1) in frame", "hs.frame.ack", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
@@ -412,7 +495,7 @@ void proto_register_hs(void)
         { &hf_frame[HS_STEP_FIN2],   { "FIN(Y) in frame", "hs.frame.fin2", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_frame[HS_STEP_ACK2],   { "ACK(Y+1) in frame", "hs.frame.ack2", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
     };
-    static int *ett[] = { &ett_hs, &ett_step, &ett_conn, &ett_frames, &ett_rtt };
+    static int *ett[] = { &ett_hs, &ett_step, &ett_conn, &ett_frames, &ett_rtt, &ett_nego };
 
     proto_hs = proto_register_protocol("Handshake (TCP connection lifecycle)", "Handshake", "hs");
     proto_register_field_array(proto_hs, hf, array_length(hf));
@@ -432,6 +515,12 @@ void proto_register_hs(void)
         "asks for the TCP fields instead, so that -2 shows every connection's final values; the price is "
         "a protocol tree on every first pass, everywhere (tshark and the GUI), about 1.1 to 1.3 times "
         "tshark's time in summary mode. The GUI and single-pass tshark do not need it.", &pref_two_pass);
+    prefs_register_bool_preference(prefs, "negotiation", "Analyse option negotiation",
+        "Read each SYN's and SYN+ACK's MSS, window scale, SACK-permitted, timestamps and Fast Open "
+        "options, and check later segments' timestamps, for the Negotiation subtree and its expert info. "
+        "Option values exist only in the protocol tree, so this builds one on every pass (the cost of the "
+        "two_pass preference, which it includes). ECN, data on the SYN and MPTCP are analysed either way.",
+        &pref_negotiation);
     range_convert_str(wmem_epan_scope(), &pref_server_ports, HS_DEFAULT_SERVER_PORTS, 65535);
     prefs_register_range_preference(prefs, "server_ports", "Likely server ports",
         "For a connection seen without its SYN (capture started mid-stream, or SYN+ACK first), a "

@@ -15,7 +15,8 @@
  *    post-dissector asked for them (set_postdissector_wanted_hfids()), which
  *    makes every pass build a protocol tree.  That is the cost of the
  *    two_pass preference, for the first pass of tshark -2, which runs no
- *    taps at all.
+ *    taps at all, and of the negotiation preference: TCP's tap data has
+ *    no option values, so they are read from the tree whatever the pass.
  *
  * Which TCP layer: the innermost one that is not a header quoted inside an
  * ICMP or ICMPv6 error (those come after the ICMP layer in pinfo->layers).
@@ -34,11 +35,18 @@ static int tcp_listener;                /* the listener's identity */
 static bool listening;
 static dissector_handle_t post;         /* ours, for the wanted fields */
 static bool tree_fields;                /* the tree source is on */
+static bool option_fields;              /* option values are read from the tree */
 
-/* Tree fields, resolved in the handoff. */
-enum { IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_COUNT };
+/* Tree fields, resolved in the handoff: the segment's, then its options'. */
+enum {
+    IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE, IN_SEGMENT,
+    IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TFO_REQUEST, IN_TFO_COOKIE, IN_COUNT
+};
 static const char *const in_names[IN_COUNT] = {
     "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "icmp", "icmpv6",
+    "tcp.options.mptcp.subtype",
+    "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.tfo.request",
+    "tcp.options.tfo.cookie",
 };
 static int in_hf[IN_COUNT];
 
@@ -53,13 +61,15 @@ void hs_input_handoff(void)
         in_hf[i] = proto_registrar_get_id_byname(in_names[i]);
 }
 
-void hs_input_start(dissector_handle_t handle, bool want_tree_fields)
+void hs_input_start(dissector_handle_t handle, bool segment_fields, bool options)
 {
     post = handle;
-    tree_fields = want_tree_fields;
+    option_fields = options;
+    tree_fields = segment_fields || options;
     if (tree_fields) {
-        GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), IN_COUNT);
-        for (int i = 0; i < IN_COUNT; i++)
+        int n = options ? IN_COUNT : IN_SEGMENT;
+        GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), (guint)n);
+        for (int i = 0; i < n; i++)
             if (in_hf[i] > 0)
                 g_array_append_val(wanted, in_hf[i]);
         set_postdissector_wanted_hfids(post, wanted);
@@ -82,7 +92,7 @@ void hs_input_stop(void)
     listening = false;
     if (post)
         set_postdissector_wanted_hfids(post, NULL);
-    tree_fields = false;
+    tree_fields = option_fields = false;
 }
 
 /* ---- 1. the tcp tap ---------------------------------------------------- */
@@ -131,6 +141,8 @@ static void from_tap(const tcp_info_t *t, hs_input *in)
     in->dst = &t->ip_dst;
     in->sport = t->th_sport;
     in->dport = t->th_dport;
+    if (t->th_mptcp && t->th_mptcp->mh_mpc)
+        in->seg.opts |= HS_OPT_MPC;
 }
 
 /* Whether this pass runs taps: what we queue on a tap of our own comes
@@ -144,11 +156,12 @@ static bool pass_runs_taps(packet_info *pinfo)
 
 /* ---- 2. tree fields ------------------------------------------------------ */
 
-/* The innermost TCP layer (proto_layer_num) before any ICMP one, 0 if none. */
-static int tree_tcp_layer(proto_tree *tree)
+/* tcp.flags of the innermost TCP layer before any ICMP one, NULL if none. */
+static const field_info *tree_tcp_flags(proto_tree *tree)
 {
     GPtrArray *flags = proto_get_finfo_ptr_array(tree, in_hf[IN_FLAGS]);
-    int quoted_after = G_MAXINT, best = 0;
+    int quoted_after = G_MAXINT;
+    const field_info *best = NULL;
     for (int i = IN_ICMP; i <= IN_ICMPV6; i++) {
         GPtrArray *icmp = proto_get_finfo_ptr_array(tree, in_hf[i]);
         for (guint k = 0; icmp && k < icmp->len; k++) {
@@ -158,8 +171,8 @@ static int tree_tcp_layer(proto_tree *tree)
     }
     for (guint k = 0; flags && k < flags->len; k++) {
         const field_info *fi = (const field_info *)g_ptr_array_index(flags, k);
-        if (fi->total_layer_num < quoted_after)
-            best = MAX(best, fi->proto_layer_num);
+        if (fi->total_layer_num < quoted_after && (!best || fi->proto_layer_num > best->proto_layer_num))
+            best = fi;
     }
     return best;
 }
@@ -177,10 +190,12 @@ static bool read_field(proto_tree *tree, int which, int layer, guint32 *out)
     return false;
 }
 
-static bool from_tree(packet_info *pinfo, proto_tree *tree, hs_input *in)
+static bool option_value(proto_tree *tree, int which, const field_info *flags, guint32 *out);
+
+static bool from_tree(packet_info *pinfo, proto_tree *tree, const field_info *flags_fi, hs_input *in)
 {
     guint32 flags;
-    int layer = tree ? tree_tcp_layer(tree) : 0;
+    int layer = flags_fi ? flags_fi->proto_layer_num : 0;
     if (!layer || !read_field(tree, IN_FLAGS, layer, &flags) ||
         !read_field(tree, IN_STREAM, layer, &in->stream))
         return false;
@@ -192,7 +207,62 @@ static bool from_tree(packet_info *pinfo, proto_tree *tree, hs_input *in)
     in->dst = &pinfo->dst;
     in->sport = pinfo->srcport;
     in->dport = pinfo->destport;
+    guint32 subtype;
+    if (option_value(tree, IN_MPTCP_SUBTYPE, flags_fi, &subtype) && subtype == 0)   /* MP_CAPABLE */
+        in->seg.opts |= HS_OPT_MPC;
     return true;
+}
+
+/* ---- option values, from the tree ------------------------------------------ */
+
+/* Options belong to the TCP header whose flags field is `flags`: in the same
+ * bytes, between header offsets 20 and 60 (the flags sit at 12).  Options
+ * are dissected as protocols of their own, so their proto_layer_num does not
+ * name the TCP layer; their position does. */
+static bool in_header(const field_info *fi, const field_info *flags)
+{
+    return fi->ds_tvb == flags->ds_tvb && fi->start >= flags->start + 8 && fi->start < flags->start + 48;
+}
+
+/* The first value of field `which` in this header, or its presence. */
+static bool option_value(proto_tree *tree, int which, const field_info *flags, guint32 *out)
+{
+    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[which]);
+    for (guint k = 0; arr && k < arr->len; k++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
+        if (in_header(fi, flags)) {
+            if (out)
+                *out = HS_FI_UINT(fi);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void read_options(proto_tree *tree, const field_info *flags, hs_input *in)
+{
+    static const struct { uint8_t kind, opt; } kinds[] = {
+        { 2, HS_OPT_MSS }, { 3, HS_OPT_WS }, { 4, HS_OPT_SACKP }, { 8, HS_OPT_TS },
+    };
+    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[IN_KIND]);
+    uint8_t opts = HS_OPT_READ;
+    for (guint k = 0; arr && k < arr->len; k++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
+        guint32 kind = in_header(fi, flags) ? HS_FI_UINT(fi) : 0;
+        for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+            if (kind == kinds[i].kind)
+                opts |= kinds[i].opt;
+    }
+    guint32 v = 0;
+    if ((opts & HS_OPT_MSS) && option_value(tree, IN_MSS, flags, &v))
+        in->seg.mss = (uint16_t)v;
+    if ((opts & HS_OPT_WS) && option_value(tree, IN_WSCALE, flags, &v))
+        in->seg.wscale = (uint8_t)v;
+    if (option_value(tree, IN_TFO_REQUEST, flags, NULL))
+        opts |= HS_OPT_TFO;
+    if (option_value(tree, IN_TFO_COOKIE, flags, NULL))
+        opts |= HS_OPT_COOKIE;
+    in->seg.opts |= opts;
 }
 
 /* ---- the entry point ---------------------------------------------------- */
@@ -204,10 +274,13 @@ hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in)
     if (!layers)
         return HS_READ_NONE;
     const tcp_info_t *t = tapped_tcp(layers);
+    const field_info *flags = tree && tree_fields ? tree_tcp_flags(tree) : NULL;
     if (t)
         from_tap(t, in);
-    else if (!from_tree(pinfo, tree, in))
+    else if (!from_tree(pinfo, tree, flags, in))
         return tree_fields || pass_runs_taps(pinfo) ? HS_READ_NONE : HS_READ_BLIND;
+    if (option_fields && flags)
+        read_options(tree, flags, in);
     /* A header without its sequence number (truncated) cannot take a step. */
     return (in->seg.have & HS_HAVE_SEQ) ? HS_READ_OK : HS_READ_NONE;
 }

@@ -30,13 +30,14 @@ void hs_input_handoff(void);
 
 /* Per capture file (init/cleanup routines): keep the tcp tap queueing, and
  * when asked, make every pass build a tree with the TCP fields read below
- * (set_postdissector_wanted_hfids() on the post-dissector `handle`). */
-void hs_input_start(dissector_handle_t handle, bool want_tree_fields);
+ * (set_postdissector_wanted_hfids() on the post-dissector `handle`): the
+ * segment's (for passes without taps), and its options' values. */
+void hs_input_start(dissector_handle_t handle, bool segment_fields, bool options);
 void hs_input_stop(void);
 
 /* Read the innermost TCP layer that is not a header quoted in an ICMP or
  * ICMPv6 error: from the tcp tap when this pass runs taps, else from the
- * tree fields when there are any. */
+ * tree fields when there are any; its options from the tree when asked. */
 hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in);
 
 #endif /* HS_TCP_INPUT_H */

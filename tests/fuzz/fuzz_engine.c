@@ -28,6 +28,8 @@
  *   b12-13 payload length (0xfff0.. select large lengths, see big_len)
  *   b14    bits 0-5: time step exponent; bits 6-7: which jump for frame step 15
  *   b15    time step mantissa: step = (b15 + 1) << exponent nanoseconds
+ *   Options reuse bytes of the numbers (the format predates them): HS_OPT_*
+ *   bits = b7 (the top byte of seq), window scale = b11 & 31, MSS = b6 b10.
  *
  * Time stays within +-2^61 ns, which covers every pcap timestamp the glue
  * can produce (32-bit seconds); see regress_time_overflow.c for what
@@ -41,6 +43,7 @@
  */
 #include "engine.h"
 #include "labels.h"
+#include "negotiation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +123,9 @@ static void decode(decoder *d, const uint8_t *p, decoded *out)
     }
     s->seq = seq;
     s->ack = ack;
+    s->opts = p[7];
+    s->wscale = p[11] & 31;
+    s->mss = (uint16_t)(p[6] << 8 | p[10]);
     if (s->have & HS_HAVE_SEQ)
         d->next[out->stream][s->dir] = seq + ((s->have & HS_HAVE_LEN) ? s->len : 0) +
                                        ((s->flags & HS_TH_SYN) ? 1 : 0) + ((s->flags & HS_TH_FIN) ? 1 : 0);
@@ -203,6 +209,15 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
         INVARIANT(strlen(phrase) < sizeof phrase);
     }
     INVARIANT(hs_label_info_of((hs_label)r->label)->text != NULL);
+
+    /* Negotiation: names of every outcome, the summary whole and cut. */
+    INVARIANT(hs_ecn_name(hs_nego_ecn(c)) != NULL && hs_tfo_name(hs_nego_tfo(c)) != NULL);
+    int n = hs_nego_summary(c, buf, sizeof buf);
+    INVARIANT(n >= 0 && (size_t)n < sizeof buf && strlen(buf) == (size_t)n);
+    if (final) {
+        INVARIANT(hs_nego_summary(c, small, sizeof small) == n && strlen(small) < sizeof small);
+        INVARIANT(strncmp(buf, small, sizeof small - 1) == 0);
+    }
 }
 
 /* Feed the records to a new engine.  `check`: read everything back and

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Golden test: tshark -2 -T fields output of the plugin on one capture must
-equal the checked-in expected file, and single-pass tshark must give the same
-steps, labels and per-packet states (connection-wide fields may differ: they
-are values-so-far in single pass).
+"""Golden test: tshark -2 -T fields output of the plugin on one capture, with
+option negotiation analysed (-o hs.negotiation:TRUE: every value read from
+tree fields), must equal the checked-in expected file, and single-pass
+tshark with default preferences (every value read from the tcp tap, no
+tree) must give the same steps, labels and per-packet states
+(connection-wide fields may differ: they are values-so-far in single pass).
 
 usage: golden.py BUILD_DIR CAPTURE EXPECTED [--update]
 """
@@ -20,7 +22,7 @@ def main():
     build, capture, expected_path = args
     ts = hstest.Tshark(build)
     cap = ts.capture(capture)
-    two = ts.fields(cap, hstest.GOLDEN_FIELDS, two_pass=True)
+    two = ts.fields(cap, hstest.GOLDEN_FIELDS, two_pass=True, extra=["-o", "hs.negotiation:TRUE"])
     one = ts.fields(cap, hstest.GOLDEN_FIELDS)
     if update:
         with open(expected_path, "w") as f:

@@ -23,10 +23,11 @@ SKIP = 77  # ctest SKIP_RETURN_CODE
 GOLDEN_FIELDS = [
     "frame.number", "hs.step", "hs.label", "hs.seq", "hs.ack", "hs.valid", "hs.attempt",
     "hs.role", "hs.state.initiator", "hs.state.responder", "hs.conn_state", "hs.history",
-    "hs.close.initiator", "hs.anomaly",
+    "hs.close.initiator", "hs.anomaly", "hs.opt.summary",
 ]
 # Boolean fields: -T fields prints 1/0 up to Wireshark 4.0, True/False from 4.2.
-BOOL_FIELDS = {"hs.valid", "hs.retransmission", "hs.conn.last"}
+BOOL_FIELDS = {"hs.valid", "hs.retransmission", "hs.conn.last", "hs.opt.wscale", "hs.opt.sack", "hs.opt.ts",
+               "hs.opt.mptcp"}
 # The per-packet columns that single-pass and two-pass output must agree on.
 STEP_FIELDS = GOLDEN_FIELDS[:10]
 

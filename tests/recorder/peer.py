@@ -69,6 +69,9 @@ CLIENT_PORT = {
     "syn-missed": 40026,
     "one-way-client": 40027,
     "one-way-server": 40028,  # its second connection uses 40128
+    "wscale-off-server": 40029,
+    "sack-off-server": 40030,
+    "timestamps-off": 40031,
 }
 SIMOPEN_SERVER_PORT = 40110   # the "server" side of simultaneous-open
 
@@ -210,6 +213,13 @@ class Peer:
     s_normal_4way_client = s_normal_client
     s_ecn_server = s_normal_server
     s_ecn_client = s_normal_client
+    # Option negotiation: a normal connection, sysctls set by record.sh.
+    s_wscale_off_server_server = s_normal_server
+    s_wscale_off_server_client = s_normal_client
+    s_sack_off_server_server = s_normal_server
+    s_sack_off_server_client = s_normal_client
+    s_timestamps_off_server = s_normal_server
+    s_timestamps_off_client = s_normal_client
     s_ipv6_server = s_normal_server
     s_ipv6_client = s_normal_client
     s_one_way_client_server = s_normal_server

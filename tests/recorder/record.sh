@@ -21,7 +21,7 @@ SCENARIOS=(
   port-reuse tfo ecn ipv6 midstream open-at-end one-side-closed-at-end
   midstream-open server-closed-at-end fin-retrans fin-unacked syn-then-rst
   half-open-discovery synack-stale synack-new-isn syn-missed
-  one-way-client one-way-server
+  one-way-client one-way-server wscale-off-server sack-off-server timestamps-off
 )
 
 declare -A DESCRIPTION=(
@@ -53,6 +53,9 @@ declare -A DESCRIPTION=(
   [syn-missed]="SYN+ACK held (NFQUEUE) until the capture has started: the capture begins with the SYN+ACK"
   [one-way-client]="normal-4way, but the capture keeps only the client's packets (tcpdump -Q out)"
   [one-way-server]="two connections (4-way close, then server abort), the capture keeps only the server's packets (tcpdump -Q in)"
+  [wscale-off-server]="normal-4way, server tcp_window_scaling=0: its SYN+ACK drops window scaling, so neither side scales"
+  [sack-off-server]="normal-4way, server tcp_sack=0: its SYN+ACK leaves out SACK-permitted"
+  [timestamps-off]="normal-4way, client tcp_timestamps=0: no timestamps on the SYN, so none on the SYN+ACK either"
 )
 
 # Network layout.
@@ -400,6 +403,9 @@ record_one() {
     ecn)
       ns_sysctl "$CLI" net.ipv4.tcp_ecn=1
       ns_sysctl "$SRV" net.ipv4.tcp_ecn=1 ;;
+    wscale-off-server) ns_sysctl "$SRV" net.ipv4.tcp_window_scaling=0 ;;
+    sack-off-server)   ns_sysctl "$SRV" net.ipv4.tcp_sack=0 ;;
+    timestamps-off)    ns_sysctl "$CLI" net.ipv4.tcp_timestamps=0 ;;
     fin-unacked)
       # No FIN retransmission before the capture stops: no tail loss probe,
       # and a minimum RTO of 5 s on the client's route (the default 200 ms
@@ -412,7 +418,8 @@ record_one() {
   log_settings
 
   case $SCENARIO in
-    normal-4way|close-3way|refused|client-abort|server-abort|half-close|ipv6|port-reuse|tfo|ecn|syn-then-rst)
+    normal-4way|close-3way|refused|client-abort|server-abort|half-close|ipv6|port-reuse|tfo|ecn|syn-then-rst|\
+    wscale-off-server|sack-off-server|timestamps-off)
       start_capture; run_peers; stop_capture ;;
 
     syn-unanswered)

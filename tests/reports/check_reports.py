@@ -4,8 +4,9 @@
 (`-z flow,hs,standard`) as the real tshark prints them.
 
 For one capture:
-  * the tree (tshark -2) must equal EXPECTED_DIR/<name>.tree.txt (rows and
-    counts only: the rate/percent/burst columns change between versions);
+  * the tree (tshark -2) must equal EXPECTED_DIR/<name>.tree.txt (rows,
+    counts, and the average/min/max of averaged rows; not the
+    rate/percent/burst columns, which change between versions);
   * single-pass tshark must print the same tree (connection rows are moved,
     not just ticked, so they end up final in one pass too);
   * the tree must agree with the per-packet fields of `tshark -2 -T fields`:
@@ -17,11 +18,12 @@ For one capture:
     per labelled packet, with its label, stream and attempt; on the seed
     capture, the seven steps must be on the right arrows.
 
-usage: check_reports.py BUILD_DIR CAPTURE EXPECTED_BASE [--flow] [--update]
+usage: check_reports.py BUILD_DIR CAPTURE EXPECTED_BASE [--flow] [--update] [--pref KEY:VALUE]...
        check_reports.py BUILD_DIR --consistency [--flow] CAPTURE...
 EXPECTED_BASE is the expected files' path without ".tree.txt"/".flow.txt".
 --update (or HS_UPDATE_REPORTS=1, or HS_UPDATE_GOLDEN=1) rewrites them
-from this tshark instead of comparing.
+from this tshark instead of comparing.  --pref passes -o KEY:VALUE to
+every tshark run.
 """
 import collections
 import os
@@ -49,20 +51,27 @@ class Failure(Exception):
 
 
 def tree_rows(out):
-    """The rows of a plain stats_tree print: ["<indent><name>\\t<count>", ...]."""
+    """The rows of a plain stats_tree print: ["<indent><name>\t<count>", ...],
+    with "\tavg <a> min <m> max <M>" after the count on rows that average a
+    value (the handshake RTT)."""
     lines = out.splitlines()
     try:
         head = next(i for i, l in enumerate(lines) if l.startswith("Topic / Item"))
     except StopIteration:
         raise Failure(f"no stats_tree in tshark output:\n{out}")
     col = lines[head].index("Count")
+    avg, rate = lines[head].index("Average"), lines[head].index("Rate (ms)")
     rows = []
     for line in lines[head + 2:]:
         if line.startswith("---") or line.startswith("==="):
             break
         if not line.strip():
             continue
-        rows.append(f"{line[:col].rstrip()}\t{line[col:].split()[0]}")
+        row = f"{line[:col].rstrip()}\t{line[col:avg].split()[0]}"
+        values = line[avg:rate].split()
+        if values:
+            row += "\tavg {} min {} max {}".format(*values)
+        rows.append(row)
     return rows
 
 
@@ -71,7 +80,7 @@ def sections(rows):
     out = {}
     top = None
     for r in rows:
-        name, count = r.split("\t")
+        name, count = r.split("\t")[:2]
         if not name.startswith(" "):
             top = name
             out[top] = (int(count), {})
@@ -122,10 +131,10 @@ def flow_arrows(lines):
     return arrows
 
 
-def fields_table(ts, cap):
+def fields_table(ts, cap, opts=()):
     fields = ["frame.number", "hs.stream", "hs.attempt", "hs.label", "hs.anomaly",
               "hs.conn_state", "hs.close.initiator"]
-    rows = ts.fields(cap, fields, two_pass=True).rstrip("\n").split("\n")
+    rows = ts.fields(cap, fields, two_pass=True, extra=list(opts)).rstrip("\n").split("\n")
     header = rows[0].split("\t")
     return [dict(zip(header, r.split("\t"))) for r in rows[1:]]
 
@@ -190,18 +199,19 @@ def check_seed_flow(flow):
                  [f"{l} {d}" for l, d in SEED_STEPS], [f"{l} {d}" for l, d in got])
 
 
-def run_one(ts, capture, flow, expected_base=None, update=False):
+def run_one(ts, capture, flow, expected_base=None, update=False, prefs=()):
     name = os.path.basename(capture)
     cap = ts.capture(capture)
-    two = tree_rows(ts.run(["-2", "-q", "-z", "hs,tree", "-r", cap]))
-    one = tree_rows(ts.run(["-q", "-z", "hs,tree", "-r", cap]))
+    opts = [a for p in prefs for a in ("-o", p)]
+    two = tree_rows(ts.run(opts + ["-2", "-q", "-z", "hs,tree", "-r", cap]))
+    one = tree_rows(ts.run(opts + ["-q", "-z", "hs,tree", "-r", cap]))
     outputs = {"tree": two}
     expect_equal(f"{name}: single-pass tree vs two-pass tree", two, one)
-    table = fields_table(ts, cap)
+    table = fields_table(ts, cap, opts)
     check_fields(two, table, name)
     if flow:
-        f1 = flow_text(ts.run(["-q", "-z", "flow,hs,standard", "-r", cap]))
-        f2 = flow_text(ts.run(["-2", "-q", "-z", "flow,hs,standard", "-r", cap]))
+        f1 = flow_text(ts.run(opts + ["-q", "-z", "flow,hs,standard", "-r", cap]))
+        f2 = flow_text(ts.run(opts + ["-2", "-q", "-z", "flow,hs,standard", "-r", cap]))
         expect_equal(f"{name}: single-pass flow vs two-pass flow", f1, f2)
         check_flow_fields(flow_arrows(f1), table, name)
         if name == "seed-handshake.pcap":
@@ -233,7 +243,9 @@ def main():
     update = ("--update" in argv or os.environ.get("HS_UPDATE_REPORTS") == "1"
               or os.environ.get("HS_UPDATE_GOLDEN") == "1")
     consistency = "--consistency" in argv
-    args = [a for a in argv if a not in ("--flow", "--update", "--consistency")]
+    prefs = [argv[i + 1] for i, a in enumerate(argv) if a == "--pref"]
+    args = [a for i, a in enumerate(argv) if a not in ("--flow", "--update", "--consistency", "--pref")
+            and (i == 0 or argv[i - 1] != "--pref")]
     ts = hstest.Tshark(args[0])
     try:
         if consistency:
@@ -242,7 +254,7 @@ def main():
                 print(f"{os.path.basename(capture)}: ok")
         else:
             capture, expected_base = args[1:3]
-            run_one(ts, capture, flow, expected_base, update)
+            run_one(ts, capture, flow, expected_base, update, prefs)
             print(f"{os.path.basename(capture)}: ok")
     except Failure as e:
         print(f"FAILED: {e}")

@@ -10,25 +10,12 @@
 #include "engine.h"
 #include "labels.h"
 
-#include <stdio.h>
-#include <string.h>
+#include "harness.h"
 
-static int failures, checks;
-
-#define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
-    fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, current, #cond); } } while (0)
-#define CHECK_STR(a, b) do { checks++; if (strcmp((a), (b)) != 0) { failures++; \
-    fprintf(stderr, "%s:%d: %s: \"%s\" != \"%s\"\n", __FILE__, __LINE__, current, (a), (b)); } } while (0)
-
-static const char *current;
-
-enum { C = 0, S = 1 };
-#define SYN HS_TH_SYN
-#define ACK HS_TH_ACK
-#define FIN HS_TH_FIN
-#define RST HS_TH_RST
-#define PSH HS_TH_PSH
-#define URG HS_TH_URG
+/* A segment from its members in hs_segment's order (options: none). */
+#define SEG(t, f, sq, ak, ln, fl, d, hv, tp, hn) \
+    { .time_ns = (t), .frame = (f), .seq = (sq), .ack = (ak), .len = (ln), .flags = (uint16_t)(fl), \
+      .dir = (uint8_t)(d), .have = (uint8_t)(hv), .tuple = (tp), .hint = (uint8_t)(hn) }
 
 typedef struct pkt { uint8_t dir; uint16_t flags; uint32_t seq, ack, len; } pkt;
 
@@ -38,8 +25,8 @@ typedef struct run { hs_engine *eng; const hs_result *r[64]; int n; } run;
 static run feed_stream(run *rn, uint32_t stream, const pkt *p, int n, uint32_t first_frame)
 {
     for (int i = 0; i < n; i++) {
-        hs_segment s = { (int64_t)(first_frame + i) * 10000000, first_frame + (uint32_t)i,
-                         p[i].seq, p[i].ack, p[i].len, p[i].flags, p[i].dir, HS_HAVE_ALL, 0, 0 };
+        hs_segment s = SEG((int64_t)(first_frame + i) * 10000000, first_frame + (uint32_t)i,
+                         p[i].seq, p[i].ack, p[i].len, p[i].flags, p[i].dir, HS_HAVE_ALL, 0, 0);
         rn->r[first_frame + (uint32_t)i] = hs_engine_add(rn->eng, stream, &s);
     }
     rn->n = (int)first_frame + n - 1;
@@ -603,12 +590,12 @@ static void test_port_reuse_new_stream(void)
     const pkt b[] = { { C, SYN, 900, 0, 0 } };
     const pkt c[] = { { C, SYN, 5000, 0, 0 } };
     for (int i = 0; i < 2; i++) {
-        hs_segment s = { i, (uint32_t)i + 1, a[i].seq, a[i].ack, 0, a[i].flags, a[i].dir, HS_HAVE_ALL, 7, 0 };
+        hs_segment s = SEG(i, (uint32_t)i + 1, a[i].seq, a[i].ack, 0, a[i].flags, a[i].dir, HS_HAVE_ALL, 7, 0);
         rn.r[i + 1] = hs_engine_add(rn.eng, 0, &s);
     }
-    hs_segment s3 = { 3, 3, b[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 7, 0 };
+    hs_segment s3 = SEG(3, 3, b[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 7, 0);
     rn.r[3] = hs_engine_add(rn.eng, 1, &s3);
-    hs_segment s4 = { 4, 4, c[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 8, 0 };
+    hs_segment s4 = SEG(4, 4, c[0].seq, 0, 0, SYN, C, HS_HAVE_ALL, 8, 0);
     rn.r[4] = hs_engine_add(rn.eng, 2, &s4);
     CHECK(hs_engine_stream_seen(rn.eng, 1) && !hs_engine_stream_seen(rn.eng, 3));
     CHECK(anomaly(&rn, 3, HS_AN_PORT_REUSE));
@@ -623,9 +610,9 @@ static void test_stream_split_mid_attempt(void)
     /* Wireshark 4.2+ may open a new tcp.stream in the middle of what is one
      * attempt on the 4-tuple: the attempt goes on. */
     run rn = { hs_engine_new(), { 0 }, 0 };
-    hs_segment a = { 1, 1, 10, 0, 0, SYN, C, HS_HAVE_ALL, 5, 0 };
-    hs_segment b = { 2, 2, 90, 11, 0, SYN | ACK, S, HS_HAVE_ALL, 5, 0 };
-    hs_segment c = { 3, 3, 11, 91, 0, ACK, C, HS_HAVE_ALL, 5, 0 };
+    hs_segment a = SEG(1, 1, 10, 0, 0, SYN, C, HS_HAVE_ALL, 5, 0);
+    hs_segment b = SEG(2, 2, 90, 11, 0, SYN | ACK, S, HS_HAVE_ALL, 5, 0);
+    hs_segment c = SEG(3, 3, 11, 91, 0, ACK, C, HS_HAVE_ALL, 5, 0);
     rn.r[1] = hs_engine_add(rn.eng, 0, &a);
     rn.r[2] = hs_engine_add(rn.eng, 0, &b);
     rn.r[3] = hs_engine_add(rn.eng, 1, &c);
@@ -662,9 +649,9 @@ static void test_missing_fields(void)
 {
     /* No ack number known: a SYN+ACK cannot be checked, nothing crashes. */
     hs_engine *eng = hs_engine_new();
-    hs_segment s1 = { 1, 1, 10, 0, 0, SYN, C, HS_HAVE_SEQ, 0, 0 };
-    hs_segment s2 = { 2, 2, 90, 0, 0, SYN | ACK, S, HS_HAVE_SEQ, 0, 0 };
-    hs_segment s3 = { 3, 3, 11, 0, 0, ACK, C, HS_HAVE_SEQ, 0, 0 };
+    hs_segment s1 = SEG(1, 1, 10, 0, 0, SYN, C, HS_HAVE_SEQ, 0, 0);
+    hs_segment s2 = SEG(2, 2, 90, 0, 0, SYN | ACK, S, HS_HAVE_SEQ, 0, 0);
+    hs_segment s3 = SEG(3, 3, 11, 0, 0, ACK, C, HS_HAVE_SEQ, 0, 0);
     const hs_result *r1 = hs_engine_add(eng, 0, &s1);
     const hs_result *r2 = hs_engine_add(eng, 0, &s2);
     const hs_result *r3 = hs_engine_add(eng, 0, &s3);
@@ -678,7 +665,7 @@ static void test_missing_fields(void)
 static void test_frame_zero_and_huge_stream(void)
 {
     hs_engine *eng = hs_engine_new();
-    hs_segment s = { 0, 0, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0 };
+    hs_segment s = SEG(0, 0, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0);
     CHECK(hs_engine_add(eng, 0, &s) == NULL);
     s.frame = 1;
     CHECK(hs_engine_add(eng, UINT32_MAX, &s) == NULL);
@@ -693,7 +680,7 @@ static void test_frame_zero_and_huge_stream(void)
 static void test_frame_analysed_once(void)
 {
     hs_engine *eng = hs_engine_new();
-    hs_segment s = { 0, 1, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0 };
+    hs_segment s = SEG(0, 1, 1, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0);
     const hs_result *a = hs_engine_add(eng, 0, &s);
     const hs_result *b = hs_engine_add(eng, 0, &s);
     CHECK(a == b && hs_engine_conn_count(eng) == 1);
@@ -707,7 +694,7 @@ static void test_many_streams(void)
     /* 100k unanswered SYNs: one attempt each, memory bounded per attempt. */
     hs_engine *eng = hs_engine_new();
     for (uint32_t i = 0; i < 100000; i++) {
-        hs_segment s = { i, i + 1, i * 7919u, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0 };
+        hs_segment s = SEG(i, i + 1, i * 7919u, 0, 0, SYN, C, HS_HAVE_ALL, 0, 0);
         hs_engine_add(eng, i, &s);
     }
     CHECK(hs_engine_conn_count(eng) == 100000);
@@ -749,8 +736,8 @@ static run feed_timed(const tpkt *p, int n, uint8_t hint)
 {
     run rn = { hs_engine_new(), { 0 }, 0 };
     for (int i = 0; i < n; i++) {
-        hs_segment s = { (int64_t)(p[i].t * 1e9), (uint32_t)i + 1, p[i].seq, p[i].ack, p[i].len,
-                         p[i].flags, p[i].dir, HS_HAVE_ALL, 0, (uint8_t)(i == 0 ? hint : 0) };
+        hs_segment s = SEG((int64_t)(p[i].t * 1e9), (uint32_t)i + 1, p[i].seq, p[i].ack, p[i].len,
+                         p[i].flags, p[i].dir, HS_HAVE_ALL, 0, (uint8_t)(i == 0 ? hint : 0));
         rn.r[i + 1] = hs_engine_add(rn.eng, 0, &s);
     }
     rn.n = n;
@@ -886,16 +873,14 @@ static void test_history_is_bounded(void)
     /* A long ping-pong of new FINs and RSTs cannot overrun the history. */
     run rn = { hs_engine_new(), { 0 }, 0 };
     for (uint32_t i = 0; i < 60; i++) {
-        hs_segment s = { i, i + 1, 1000 + i * 10, 0, 0, (uint16_t)(i % 2 ? RST : FIN | ACK), (uint8_t)(i % 2),
-                         HS_HAVE_ALL, 0, 0 };
+        hs_segment s = SEG(i, i + 1, 1000 + i * 10, 0, 0, (uint16_t)(i % 2 ? RST : FIN | ACK), (uint8_t)(i % 2),
+                         HS_HAVE_ALL, 0, 0);
         hs_engine_add(rn.eng, 0, &s);
     }
     const hs_conn *c = hs_engine_conn(rn.eng, hs_engine_conn_count(rn.eng));
     CHECK(strlen(hs_history_of(c)) <= HS_HISTORY_MAX);
     hs_engine_free(rn.eng);
 }
-
-#define RUN(t) do { current = #t; t(); } while (0)
 
 int main(void)
 {
