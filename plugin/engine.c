@@ -9,6 +9,7 @@
  * allocation per packet beyond amortised growth, and pointers stay valid.
  */
 #include "engine.h"
+#include "accept.h"
 #include "labels.h"
 #include "negotiation.h"
 #include "zeek.h"
@@ -319,8 +320,17 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
         bool retry = prev->init_dir == s->dir && (pi->flags & HS_SIDE_ISN) &&
                      pi->isn == s->seq && !(prev->flags & HS_CONN_ESTABLISHED);
         res->anomalies |= HS_AN_BIT(retry ? HS_AN_SYN_RETRANS : HS_AN_PORT_REUSE);
-        if (retry)
+        if (retry) {
             res->flags |= HS_RES_RETRANS;
+            c->side[HS_INITIATOR].syn_ns = pi->syn_ns;       /* the retry's delay and count */
+            c->side[HS_INITIATOR].retries = pi->retries;
+        }
+        /* RFC 5961 section 4.2: the receiver, still synchronized, answers a
+         * SYN with a challenge ACK.  Zeek starts a new record; so do we. */
+        if ((prev->flags & HS_CONN_ESTABLISHED) && !attempt_closed(prev)) {
+            res->accept = HS_ACC_CHALLENGE;
+            res->anomalies |= HS_AN_BIT(HS_AN_SYN_IN_CONN);
+        }
     }
     eng->stream_conn[stream] = c->id;
     if (tuple)
@@ -367,6 +377,8 @@ static void on_syn(ctx *x)
         x->res->flags |= HS_RES_RETRANS;
         flag_anomaly(x, HS_AN_SYN_RETRANS);
     }
+    if (!c->syn_ns)
+        c->syn_ns = s->time_ns;
     if (x->res->flags & HS_RES_RETRANS) {
         c->flags |= HS_CONN_SYN_RETX;
         me->flags |= HS_SIDE_SYN_RETX;
@@ -393,8 +405,10 @@ static void on_synack(ctx *x)
         me->flags |= HS_SIDE_SYNACK;
         x->res->label = HS_LBL_SYNACK_CROSS;
         check(x, acks(x) && (peer->flags & HS_SIDE_ISN), acks(x) && acks_syn(peer, s->ack));
-        if (peer->flags & HS_SIDE_SYNACK)
+        if (peer->flags & HS_SIDE_SYNACK) {
             c->flags |= HS_CONN_ESTABLISHED;
+            c->open_ns = s->time_ns;
+        }
         return;
     }
     if (x->res->flags & HS_RES_NEW) {    /* capture starts with the SYN+ACK */
@@ -417,6 +431,7 @@ static void on_synack(ctx *x)
         flag_anomaly(x, HS_AN_SYNACK_BAD_SEQ);
         me->isn = s->seq;
         me->syn_len = s->len;
+        me->flags |= HS_SIDE_SYN_RETX;
         c->flags |= HS_CONN_SYNACK_RETX;      /* no clean SYN+ACK -> ACK time */
     }
     add_step(x, HS_STEP_SYNACK, syn_frame);
@@ -425,10 +440,15 @@ static void on_synack(ctx *x)
     check(x, checkable, valid);
     if (checkable && !valid)
         flag_anomaly(x, HS_AN_SYNACK_BAD_ACK);
-    if (checkable && valid && !(x->res->flags & HS_RES_RETRANS))
+    /* The SYN -> SYN+ACK leg ends at the first SYN+ACK that answers the SYN:
+     * a retransmission, or one with another y, comes a timeout later. */
+    if (checkable && valid && !(x->res->flags & HS_RES_RETRANS) && !(me->flags & HS_SIDE_SYN_RETX) &&
+        !(x->res->anomalies & HS_AN_BIT(HS_AN_SYNACK_BAD_SEQ)))
         c->step_ns[HS_STEP_SYNACK] = s->time_ns;
-    if ((c->flags & HS_CONN_SIM_OPEN) && (peer->flags & HS_SIDE_SYNACK))
+    if ((c->flags & HS_CONN_SIM_OPEN) && (peer->flags & HS_SIDE_SYNACK) && !(c->flags & HS_CONN_ESTABLISHED)) {
         c->flags |= HS_CONN_ESTABLISHED;
+        c->open_ns = s->time_ns;
+    }
 }
 
 /* Step 3: the initiator's first segment after the responder's SYN+ACK. */
@@ -451,8 +471,29 @@ static void handshake_ack(ctx *x)
         return;
     }
     c->flags |= HS_CONN_ESTABLISHED;
+    c->open_ns = s->time_ns;
     if (checkable && !(c->flags & HS_CONN_SYNACK_RETX))
         c->step_ns[HS_STEP_ACK] = s->time_ns;
+}
+
+/* The responder's ACK completing a simultaneous open whose initiator
+ * answered with SYN+ACK: Suricata's "split handshake" (SYN, SYN, SYN+ACK,
+ * ACK), where the responder never sends a SYN+ACK of its own. */
+static void split_handshake_ack(ctx *x)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    if (x->role != HS_RESPONDER || !(c->flags & HS_CONN_SIM_OPEN) || (c->flags & HS_CONN_ESTABLISHED) ||
+        !(x->peer->flags & HS_SIDE_SYNACK) || (x->me->flags & HS_SIDE_SYNACK) || !acks(x))
+        return;
+    add_step(x, HS_STEP_ACK, c->step_frame[HS_STEP_SYN]);
+    x->res->label = HS_LBL_ACK_X1_SPLIT;
+    bool valid = acks_syn(x->peer, s->ack);
+    check(x, (x->peer->flags & HS_SIDE_ISN) != 0, valid);
+    if (!valid)
+        return;
+    c->flags |= HS_CONN_ESTABLISHED;
+    c->open_ns = s->time_ns;
 }
 
 /* Steps 5 and 7: the acknowledgment of the peer's FIN. */
@@ -469,6 +510,9 @@ static void fin_ack(ctx *x)
     enum hs_step fin = step == HS_STEP_ACK1 ? HS_STEP_FIN1 : HS_STEP_FIN2;
     add_step(x, step, x->c->step_frame[fin]);
     check(x, true, x->seg->ack == peer->fin_seq + 1);
+    const hs_side *me = x->me;
+    if ((me->flags & HS_SIDE_FIN) && (me->flags & HS_SIDE_FIN_ACKED))
+        x->c->closed_ns = x->seg->time_ns;        /* both FINs acknowledged */
 }
 
 static void on_fin(ctx *x)
@@ -478,9 +522,15 @@ static void on_fin(ctx *x)
     hs_side *me = x->me;
     uint32_t fin_seq = s->seq + s->len;
 
+    if (x->res->accept == HS_ACC_IGNORED) {       /* dropped: closes nothing */
+        x->res->label = HS_LBL_FIN_IGNORED;
+        return;
+    }
     if (!(me->flags & HS_SIDE_FIN)) {
         me->flags |= HS_SIDE_FIN;
         me->fin_seq = fin_seq;
+        if (!c->fin_ns)
+            c->fin_ns = s->time_ns;
         if (c->closer == HS_ROLE_NONE) {
             c->closer = (uint8_t)x->role;
             add_step(x, HS_STEP_FIN1, 0);
@@ -502,6 +552,23 @@ static void on_fin(ctx *x)
     check(x, true, fin_seq == me->fin_seq);
 }
 
+/* An RST its receiver drops or challenges (accept.c) closes nothing. */
+static bool rst_not_taken(ctx *x)
+{
+    hs_accept a = (hs_accept)x->res->accept;
+    if (a == HS_ACC_CHALLENGE) {
+        x->res->label = HS_LBL_RST_CHALLENGED;
+        flag_anomaly(x, HS_AN_RST_CHALLENGE);
+        return true;
+    }
+    if (a != HS_ACC_IGNORED)
+        return false;
+    x->res->label = HS_LBL_RST_IGNORED;
+    if (x->peer->kstate != HS_K_CLOSED)           /* a reset socket drops it silently */
+        flag_anomaly(x, HS_AN_RST_OUT_OF_WINDOW);
+    return true;
+}
+
 static void on_rst(ctx *x)
 {
     hs_conn *c = x->c;
@@ -509,6 +576,10 @@ static void on_rst(ctx *x)
     bool first = !(c->flags & HS_CONN_RESET);
     const hs_side *init = &c->side[HS_INITIATOR], *resp = &c->side[HS_RESPONDER];
 
+    if (x->seg->len)
+        flag_anomaly(x, HS_AN_RST_DATA);          /* RFC 9293 section 3.5.3: allowed, rare */
+    if (rst_not_taken(x))
+        return;
     if (x->role == HS_RESPONDER && (init->flags & HS_SIDE_SYN) && !(resp->flags & HS_SIDE_SYN) &&
         !(c->flags & (HS_CONN_ESTABLISHED | HS_CONN_FLIPPED))) {
         label = HS_LBL_RST_REFUSED;
@@ -541,6 +612,87 @@ static void data_after_fin(ctx *x, bool fin_before)
     if (fin_before && s->len && has(x, HS_HAVE_SEQ | HS_HAVE_LEN) &&
         hs_seq_gt(s->seq + s->len, x->me->fin_seq))
         flag_anomaly(x, HS_AN_DATA_AFTER_FIN);
+}
+
+/* ---- section 8: what receivers did -------------------------------------- */
+
+/* A reset attempt that goes on: the RST was not taken after all (RFC 5961,
+ * PAWS, evasion).  A SYN+ACK, the handshake's ACK, or data from the RST's
+ * own sender; not data from its receiver, which may have crossed it. */
+static void revive(ctx *x, seg_kind kind)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    if (!(c->flags & (HS_CONN_RESET | HS_CONN_REFUSED)) || kind == KIND_RST || kind == KIND_SYN)
+        return;
+    bool handshake = (kind == KIND_SYNACK && x->role == HS_RESPONDER) ||
+                     (x->role == HS_INITIATOR && !(c->flags & HS_CONN_ESTABLISHED) &&
+                      (x->peer->flags & HS_SIDE_SYNACK) && acks(x));
+    bool from_resetter = (x->me->flags & HS_SIDE_RST) && s->len;
+    if (!handshake && !from_resetter)
+        return;
+    if (!(c->flags & HS_CONN_REVIVED))
+        flag_anomaly(x, HS_AN_REVIVED);
+    c->flags = (uint16_t)((c->flags & ~(HS_CONN_RESET | HS_CONN_REFUSED)) | HS_CONN_REVIVED);
+    c->side[0].flags &= (uint16_t)~HS_SIDE_RST;
+    c->side[1].flags &= (uint16_t)~HS_SIDE_RST;
+    x->res->accept = HS_ACC_NONE;
+}
+
+/* ACK(challenge): the receiver's answer to an RST or SYN it challenged
+ * (RFC 5961: an ACK of what it expects), its next segment if a pure ACK;
+ * and the same answer to a new attempt's SYN, seen as an ACK from the
+ * responder acknowledging something else than x+1 (half-open discovery,
+ * RFC 9293 section 3.5.2). */
+static void challenge_ack(ctx *x, seg_kind kind)
+{
+    hs_conn *c = x->c;
+    const hs_segment *s = x->seg;
+    hs_side *me = x->me, *peer = x->peer;
+    uint32_t challenged = me->challenged;
+    me->challenged = 0;
+    if (x->res->accept == HS_ACC_CHALLENGE)
+        peer->challenged = s->frame;
+    if (kind != KIND_PLAIN || s->len || x->res->step[0] || !acks(x))
+        return;
+    if (!challenged && x->role == HS_RESPONDER && !(me->flags & HS_SIDE_SENT) &&
+        (peer->flags & HS_SIDE_SYN) && !(peer->flags & HS_SIDE_ISN_GUESS) && !acks_syn(peer, s->ack))
+        challenged = c->step_frame[HS_STEP_SYN];
+    if (!challenged)
+        return;
+    x->res->label = HS_LBL_ACK_CHALLENGE;
+    x->res->answers = challenged;
+}
+
+/* Data before the handshake completed: not the SYN's own (Fast Open), not
+ * a Fast Open server's answer to data it accepted, not on a connection seen
+ * mid-stream or one already reset, nor where the peer is never seen (a
+ * one-way capture hides the handshake's end). */
+static void data_before_established(ctx *x, seg_kind kind)
+{
+    const hs_conn *c = x->c;
+    if (!x->seg->len || kind == KIND_SYN || kind == KIND_RST || !(x->peer->flags & HS_SIDE_SENT) ||
+        (c->flags & (HS_CONN_ESTABLISHED | HS_CONN_RESET | HS_CONN_REFUSED | HS_CONN_MIDSTREAM)) ||
+        (x->role == HS_RESPONDER && (c->flags & HS_CONN_TFO_ACKED)))
+        return;
+    flag_anomaly(x, HS_AN_DATA_EARLY);
+}
+
+/* Retries of the SYN (initiator) and the SYN+ACK (responder): how many,
+ * and on each the time since the previous one. */
+static void time_syn(ctx *x, seg_kind kind)
+{
+    hs_side *me = x->me;
+    const hs_segment *s = x->seg;
+    if (!((kind == KIND_SYN && x->role == HS_INITIATOR) || (kind == KIND_SYNACK && x->role == HS_RESPONDER)))
+        return;
+    if (me->syn_ns) {
+        int64_t us = (s->time_ns - me->syn_ns) / 1000;
+        x->res->retry_us = us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+        if (me->retries < UINT8_MAX)
+            me->retries++;
+    }
+    me->syn_ns = s->time_ns;
 }
 
 /* ---- kernel-style states -------------------------------------------------- */
@@ -639,14 +791,21 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     x.peer = &c->side[!x.role];
     bool fin_before = x.me->flags & HS_SIDE_FIN;
 
-    /* Before the handlers: an offer counts only until the handshake is done. */
+    /* Before the handlers, which change it: the state the segment meets.
+     * An offer counts only until the handshake is done; what the receiver
+     * does with a control segment depends on where it stood. */
     hs_nego_segment(c, x.role, s, &res->anomalies);
+    if (!(res->flags & HS_RES_NEW))
+        res->accept = (uint8_t)hs_accept_of(c, x.role, s);
+    if (kind == KIND_SYN && res->accept == HS_ACC_CHALLENGE)
+        flag_anomaly(&x, HS_AN_SYN_IN_CONN);
+    revive(&x, kind);
     switch (kind) {
     case KIND_SYN:    on_syn(&x); break;
     case KIND_SYNACK: on_synack(&x); break;
     case KIND_RST:    on_rst(&x); break;
-    case KIND_FIN:    handshake_ack(&x); fin_ack(&x); on_fin(&x); break;
-    case KIND_PLAIN:  handshake_ack(&x); fin_ack(&x); break;
+    case KIND_FIN:    handshake_ack(&x); split_handshake_ack(&x); fin_ack(&x); on_fin(&x); break;
+    case KIND_PLAIN:  handshake_ack(&x); split_handshake_ack(&x); fin_ack(&x); break;
     default:          /* impossible flag combinations: labelled, no step */
         res->label = (uint8_t)bad_label[kind];
         flag_anomaly(&x, HS_AN_BAD_FLAGS);
@@ -654,6 +813,9 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     }
     if (kind == KIND_PLAIN || kind == KIND_FIN)
         data_after_fin(&x, fin_before);
+    challenge_ack(&x, kind);
+    data_before_established(&x, kind);
+    time_syn(&x, kind);
     if (!res->label)
         res->label = (uint8_t)hs_label_of_steps(res->step[0], res->step[1]);
     hs_label_numbers(res, s);
@@ -661,6 +823,7 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     hs_segment zs = with_hint(c, s);
     hs_zeek_update(&c->zeek, c->packets == 0, &zs);
     track_seq(x.me, s);
+    hs_accept_track(x.me, s);
     x.me->flags |= HS_SIDE_SENT;
     if (x.role == HS_RESPONDER)
         res->flags |= HS_RES_RESPONDER;
@@ -693,4 +856,25 @@ uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame
         !(c->side[!c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
         a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
     return a;
+}
+
+/* ---- vantage point ------------------------------------------------------------ */
+
+/* Below this the handshake is host processing, not path: loopback, veth. */
+#define VANTAGE_MIN_NS 100000
+
+hs_vantage hs_vantage_of(const hs_conn *c)
+{
+    const int64_t *t = c->step_ns;
+    if (!t[HS_STEP_SYN] || !t[HS_STEP_SYNACK] || !t[HS_STEP_ACK])
+        return HS_VANTAGE_NONE;                /* not validated, or retransmitted */
+    int64_t syn_leg = t[HS_STEP_SYNACK] - t[HS_STEP_SYN], ack_leg = t[HS_STEP_ACK] - t[HS_STEP_SYNACK];
+    int64_t total = syn_leg + ack_leg;
+    if (syn_leg < 0 || ack_leg < 0 || total < VANTAGE_MIN_NS)
+        return HS_VANTAGE_NONE;
+    if (5 * syn_leg >= 4 * total)              /* 80% of the round trip before the SYN+ACK */
+        return HS_VANTAGE_INITIATOR;
+    if (5 * syn_leg <= total)                  /* 80% after it */
+        return HS_VANTAGE_RESPONDER;
+    return HS_VANTAGE_BETWEEN;
 }

@@ -25,7 +25,7 @@ enum {
 };
 
 /* Which numbers of a segment are known (quoted or truncated headers lack some). */
-enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4,
+enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4, HS_HAVE_WIN = 8,
        HS_HAVE_ALL = HS_HAVE_SEQ | HS_HAVE_ACK | HS_HAVE_LEN };
 
 /* One TCP segment as Wireshark decoded it. */
@@ -43,6 +43,7 @@ typedef struct hs_segment {
     uint8_t  opts;      /* HS_OPT_*: the TCP options it carries */
     uint8_t  wscale;    /* window scale shift (with HS_OPT_WS) */
     uint16_t mss;       /* MSS (with HS_OPT_MSS) */
+    uint32_t win;       /* window, scaled where Wireshark knows the scale (HS_HAVE_WIN) */
 } hs_segment;
 /* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
  * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
@@ -97,6 +98,11 @@ typedef enum hs_label {
     HS_LBL_SYN_RST,
     HS_LBL_NULL,
     HS_LBL_XMAS,
+    HS_LBL_RST_CHALLENGED,  /* RST in the window, not at RCV.NXT (RFC 5961) */
+    HS_LBL_RST_IGNORED,     /* RST the receiver drops */
+    HS_LBL_FIN_IGNORED,     /* FIN the receiver drops */
+    HS_LBL_ACK_CHALLENGE,   /* ACK(challenge): the answer to a challenged RST or SYN */
+    HS_LBL_ACK_X1_SPLIT,    /* ACK(x+1): the responder completing a simultaneous open */
     HS_LBL_COUNT
 } hs_label;
 
@@ -127,6 +133,12 @@ enum hs_anomaly {
     HS_AN_OPT_ECN_UNSOLICITED,/* ECN-setup SYN+ACK answering a non-ECN SYN */
     HS_AN_OPT_TS_MISSING,     /* timestamps in use, a later segment without them */
     HS_AN_OPT_MSS_NON_SYN,    /* MSS option without SYN */
+    HS_AN_RST_OUT_OF_WINDOW,  /* RST the receiver drops (stale or injected) */
+    HS_AN_RST_CHALLENGE,      /* RST in the window, not at RCV.NXT: challenge ACK */
+    HS_AN_RST_DATA,           /* RST with payload */
+    HS_AN_SYN_IN_CONN,        /* SYN on a synchronized, unclosed connection */
+    HS_AN_REVIVED,            /* handshake or data after the attempt was refused or reset */
+    HS_AN_DATA_EARLY,         /* data before the handshake completed (TFO aside) */
     HS_AN_COUNT
 };
 #define HS_AN_BIT(a) (UINT32_C(1) << (a))
@@ -170,6 +182,13 @@ typedef struct hs_side {
     uint16_t mss;
     uint8_t  wscale;
     uint8_t  ecn;          /* its AE, CWR, ECE flags (HS_ECN_*) */
+    /* What the capture reveals of it as a receiver (accept.c). */
+    uint32_t ack;          /* highest acknowledgment number it sent (HS_SIDE_ACK) */
+    uint32_t win;          /* the window it last advertised (HS_SIDE_WIN) */
+    uint32_t challenged;   /* frame of a RST or SYN it should answer with a challenge ACK */
+    /* Timing. */
+    uint8_t  retries;      /* retransmissions of its SYN or SYN+ACK (saturating) */
+    int64_t  syn_ns;       /* when it last sent its SYN or SYN+ACK */
 } hs_side;
 
 /* The ECN-related flags of a SYN or SYN+ACK, as offered (hs_side.ecn). */
@@ -217,7 +236,9 @@ enum {
     HS_SIDE_SENT      = 0x040,  /* sent anything at all */
     HS_SIDE_NEXT      = 0x080,  /* next_seq valid */
     HS_SIDE_SYN_RETX  = 0x100,  /* its SYN or SYN+ACK was retransmitted */
-    HS_SIDE_SYNACK    = 0x200   /* sent a SYN+ACK */
+    HS_SIDE_SYNACK    = 0x200,  /* sent a SYN+ACK */
+    HS_SIDE_ACK       = 0x400,  /* ack valid */
+    HS_SIDE_WIN       = 0x800   /* win valid */
 };
 
 /* One connection attempt (Zeek: one conn.log row). */
@@ -232,6 +253,10 @@ typedef struct hs_conn {
     uint32_t anomalies;    /* union of the packets' anomalies */
     int64_t  first_ns, last_ns;
     int64_t  step_ns[HS_STEP_ACK + 1];   /* time of validated steps 1..3 */
+    int64_t  syn_ns;       /* first SYN of the attempt (0: none) */
+    int64_t  open_ns;      /* the handshake completed (0: not yet) */
+    int64_t  fin_ns;       /* first FIN (0: none) */
+    int64_t  closed_ns;    /* the last close step, both FINs acknowledged (0: not yet) */
     hs_side  side[2];      /* by role */
     uint16_t flags;        /* HS_CONN_* */
     uint8_t  init_dir;     /* dir of the initiator */
@@ -251,7 +276,8 @@ enum {
     HS_CONN_SYN_RETX    = 0x080,  /* SYN retransmitted: no SYN->SYN+ACK RTT */
     HS_CONN_SYNACK_RETX = 0x100,  /* SYN+ACK retransmitted: no SYN+ACK->ACK RTT */
     HS_CONN_TFO_ACKED   = 0x200,  /* the SYN+ACK acknowledged the SYN's data */
-    HS_CONN_TFO_IGNORED = 0x400   /* the SYN+ACK acknowledged x+1 only */
+    HS_CONN_TFO_IGNORED = 0x400,  /* the SYN+ACK acknowledged x+1 only */
+    HS_CONN_REVIVED     = 0x800   /* went on after an accepted RST */
 };
 
 /* What one segment did; cached per frame. */
@@ -264,8 +290,16 @@ typedef struct hs_result {
     uint8_t  label;        /* hs_label */
     uint8_t  flags;        /* HS_RES_* */
     uint8_t  kstate[2];    /* per role, after this segment */
-    uint8_t  pad[2];
+    uint8_t  accept;       /* hs_accept: what its receiver does with it */
+    uint8_t  pad;
+    uint32_t retry_us;     /* a retransmitted SYN or SYN+ACK: µs since the previous one */
 } hs_result;
+
+/* What the receiver of a SYN, FIN or RST does with it (SPEC section 8). */
+typedef enum hs_accept {
+    HS_ACC_NONE = 0,       /* the capture does not show the receiver's state */
+    HS_ACC_ACCEPTED, HS_ACC_CHALLENGE, HS_ACC_IGNORED, HS_ACC_COUNT
+} hs_accept;
 
 enum {
     HS_RES_DONE      = 0x01,  /* computed (first pass) */
@@ -304,6 +338,17 @@ size_t hs_engine_bytes(const hs_engine *eng);
 /* Verdicts about a packet that need the finished attempt: SYN never
  * answered, handshake never completed, FIN never acknowledged. */
 uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
+
+/* Where the capture was taken, from the validated handshake legs (SPEC
+ * section 8): the SYN -> SYN+ACK leg holds the whole path's round trip
+ * when the capture sits at the initiator, and almost nothing when it sits
+ * at the responder; the SYN+ACK -> ACK leg the other way round. */
+typedef enum hs_vantage {
+    HS_VANTAGE_NONE,       /* legs not both measured, or too short to tell */
+    HS_VANTAGE_INITIATOR, HS_VANTAGE_RESPONDER, HS_VANTAGE_BETWEEN, HS_VANTAGE_COUNT
+} hs_vantage;
+hs_vantage hs_vantage_of(const hs_conn *c);
+const char *hs_vantage_name(hs_vantage v);
 
 /* Zeek conn_state and history of an attempt (as of its last segment so far). */
 hs_conn_state hs_conn_state_of(const hs_conn *c);

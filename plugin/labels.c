@@ -26,6 +26,12 @@ static const hs_label_info label_info[HS_LBL_COUNT] = {
     [HS_LBL_SYN_RST]       = { "SYN+RST(invalid)", "Impossible flags", NULL, NULL, HS_SEQ_NONE },
     [HS_LBL_NULL]          = { "NULL(invalid)",  "Impossible flags", NULL, NULL, HS_SEQ_NONE },
     [HS_LBL_XMAS]          = { "FIN+PSH+URG(invalid)", "Impossible flags", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_RST_CHALLENGED] = { "RST(challenged)", "Reset in the window, not at RCV.NXT: a challenge ACK answers it",
+                                NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_RST_IGNORED]   = { "RST(ignored)",   "Reset its receiver drops", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_FIN_IGNORED]   = { "FIN(ignored)",   "FIN its receiver drops", NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_ACK_CHALLENGE] = { "ACK(challenge)", "Challenge ACK", NULL, "RCV.NXT", HS_SEQ_NONE },
+    [HS_LBL_ACK_X1_SPLIT]  = { "ACK(x+1)",       NULL, NULL, "x+1", HS_SEQ_NONE },
 };
 
 static const char *const conn_state_names[HS_CS_COUNT] = {
@@ -45,6 +51,12 @@ const char *hs_conn_state_name(hs_conn_state s)
 const char *hs_kstate_name(hs_kstate s)
 {
     return (unsigned)s < HS_K_COUNT ? kstate_names[s] : "NONE";
+}
+
+const char *hs_vantage_name(hs_vantage v)
+{
+    static const char *const names[HS_VANTAGE_COUNT] = { "", "near initiator", "near responder", "in between" };
+    return (unsigned)v < HS_VANTAGE_COUNT ? names[v] : "";
 }
 
 const char *hs_role_name(enum hs_role r)
@@ -80,6 +92,12 @@ static const char *const anomaly_names[HS_AN_COUNT] = {
     [HS_AN_OPT_ECN_UNSOLICITED] = "hs.opt.ecn.unsolicited",
     [HS_AN_OPT_TS_MISSING]   = "hs.opt.ts.missing",
     [HS_AN_OPT_MSS_NON_SYN]  = "hs.opt.mss.non_syn",
+    [HS_AN_RST_OUT_OF_WINDOW] = "hs.rst.out_of_window",
+    [HS_AN_RST_CHALLENGE]    = "hs.rst.challenge",
+    [HS_AN_RST_DATA]         = "hs.rst.data",
+    [HS_AN_SYN_IN_CONN]      = "hs.syn.in_connection",
+    [HS_AN_REVIVED]          = "hs.revived",
+    [HS_AN_DATA_EARLY]       = "hs.data.before_established",
 };
 
 const char *hs_anomaly_name(enum hs_anomaly a)

@@ -17,6 +17,7 @@
 #include <wsutil/report_message.h>
 
 #include "engine.h"
+#include "accept.h"
 #include "labels.h"
 #include "negotiation.h"
 #include "packet-hs.h"
@@ -54,8 +55,11 @@ static int hf_frame[HS_STEP_COUNT] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 static int hf_opt_summary = -1, hf_opt_mss[2] = { -1, -1 }, hf_opt_wscale[2] = { -1, -1 };
 static int hf_opt_ws = -1, hf_opt_sack = -1, hf_opt_ts = -1, hf_opt_ecn = -1, hf_opt_tfo = -1;
 static int hf_opt_mptcp = -1, hf_opt_note = -1;
+static int hf_accept = -1, hf_retry_delay = -1, hf_syn_retries = -1, hf_synack_retries = -1;
+static int hf_connect_time = -1, hf_close_duration = -1, hf_vantage = -1;
 
 static int ett_hs = -1, ett_step = -1, ett_conn = -1, ett_frames = -1, ett_rtt = -1, ett_nego = -1;
+static int ett_timing = -1;
 
 /* Expert info: one per engine anomaly, in enum hs_anomaly order. */
 static expert_field ei_anomaly[HS_AN_COUNT];
@@ -90,6 +94,12 @@ static ei_register_info ei[] = {
     HS_EI(HS_AN_OPT_ECN_UNSOLICITED, PI_PROTOCOL, PI_WARN, "ECN-setup SYN+ACK answering a SYN that did not ask for ECN"),
     HS_EI(HS_AN_OPT_TS_MISSING,   PI_PROTOCOL, PI_WARN, "Timestamps in use, but this segment carries none (RFC 7323: the receiver may drop it)"),
     HS_EI(HS_AN_OPT_MSS_NON_SYN,  PI_PROTOCOL, PI_NOTE, "MSS option on a segment without SYN (ignored by the receiver)"),
+    HS_EI(HS_AN_RST_OUT_OF_WINDOW, PI_SEQUENCE, PI_WARN, "RST its receiver drops: outside its window, or not acknowledging its SYN (stale or injected)"),
+    HS_EI(HS_AN_RST_CHALLENGE,    PI_SEQUENCE, PI_NOTE, "RST in the receiver's window but not at RCV.NXT: an RFC 5961 stack answers with a challenge ACK"),
+    HS_EI(HS_AN_RST_DATA,         PI_PROTOCOL, PI_NOTE, "RST carrying data (RFC 9293 section 3.5.3)"),
+    HS_EI(HS_AN_SYN_IN_CONN,      PI_SEQUENCE, PI_WARN, "SYN on a synchronized, unclosed connection: the receiver answers with a challenge ACK"),
+    HS_EI(HS_AN_REVIVED,          PI_SEQUENCE, PI_WARN, "The handshake or data goes on after the attempt was refused or reset"),
+    HS_EI(HS_AN_DATA_EARLY,       PI_SEQUENCE, PI_NOTE, "Data before the handshake completed"),
 #undef HS_EI
     { &ei_open,  { "hs.open",  PI_SEQUENCE, PI_CHAT, "Opening handshake step", EXPFILL } },
     { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
@@ -189,6 +199,26 @@ static void add_time(proto_tree *tree, tvbuff_t *tvb, int hf, int64_t ns)
     proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, &t));
 }
 
+/* Retries, how long the application waited for the handshake, how long
+ * the close took, and where the capture was taken. */
+static void add_timing(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
+{
+    proto_tree *tt = proto_tree_add_subtree(tree, tvb, 0, 0, ett_timing, NULL, "Timing");
+    if (c->syn_ns)
+        proto_item_set_generated(proto_tree_add_uint(tt, hf_syn_retries, tvb, 0, 0,
+                                                     c->side[HS_INITIATOR].retries));
+    if (c->side[HS_RESPONDER].flags & HS_SIDE_SYNACK)
+        proto_item_set_generated(proto_tree_add_uint(tt, hf_synack_retries, tvb, 0, 0,
+                                                     c->side[HS_RESPONDER].retries));
+    if (c->syn_ns && c->open_ns)
+        add_time(tt, tvb, hf_connect_time, c->open_ns - c->syn_ns);
+    if (c->fin_ns && c->closed_ns)
+        add_time(tt, tvb, hf_close_duration, c->closed_ns - c->fin_ns);
+    hs_vantage v = hs_vantage_of(c);
+    if (v != HS_VANTAGE_NONE)
+        proto_item_set_generated(proto_tree_add_string(tt, hf_vantage, tvb, 0, 0, hs_vantage_name(v)));
+}
+
 static void add_endpoints(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r)
 {
     bool from_init = !(r->flags & HS_RES_RESPONDER);
@@ -214,10 +244,11 @@ static void add_rtt(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
         add_time(sub, tvb, hf_rtt_synack_ack, t[HS_STEP_ACK] - t[HS_STEP_SYNACK]);
     if (t[HS_STEP_SYN] && t[HS_STEP_SYNACK] && t[HS_STEP_ACK])
         add_time(sub, tvb, hf_rtt_handshake, t[HS_STEP_ACK] - t[HS_STEP_SYN]);
-    if (c->flags & HS_CONN_SYN_RETX)
+    /* A leg measured before any retransmission is still unambiguous. */
+    if ((c->flags & HS_CONN_SYN_RETX) && !(t[HS_STEP_SYN] && t[HS_STEP_SYNACK]))
         proto_item_set_generated(proto_tree_add_string(sub, hf_rtt_note, tvb, 0, 0,
             "SYN retransmitted: SYN to SYN+ACK time not measured (ambiguous which SYN was answered)"));
-    if (c->flags & HS_CONN_SYNACK_RETX)
+    if ((c->flags & HS_CONN_SYNACK_RETX) && !(t[HS_STEP_SYNACK] && t[HS_STEP_ACK]))
         proto_item_set_generated(proto_tree_add_string(sub, hf_rtt_note, tvb, 0, 0,
             "SYN+ACK retransmitted: SYN+ACK to ACK time not measured (ambiguous which SYN+ACK was answered)"));
 }
@@ -291,6 +322,7 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
         if (c->step_frame[s])
             proto_item_set_generated(proto_tree_add_uint(ft, hf_frame[s], tvb, 0, 0, c->step_frame[s]));
     add_rtt(ct, tvb, c);
+    add_timing(ct, tvb, c);
     if (final_values(pinfo) && pinfo->num == c->last_frame)
         proto_item_set_generated(proto_tree_add_boolean(ct, hf_last, tvb, 0, 0, TRUE));
 }
@@ -323,6 +355,8 @@ static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         proto_item_set_generated(proto_tree_add_boolean(st, hf_retrans, tvb, 0, 0, TRUE));
     if (r->answers)
         proto_item_set_generated(proto_tree_add_uint(st, hf_answers, tvb, 0, 0, r->answers));
+    if (r->retry_us)
+        add_time(st, tvb, hf_retry_delay, (int64_t)r->retry_us * 1000);
     return ti;
 }
 
@@ -377,6 +411,9 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
         }
         proto_item_set_generated(proto_tree_add_string(ht, hf_role, tvb, 0, 0,
             hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR)));
+        if (r->accept)
+            proto_item_set_generated(proto_tree_add_string(ht, hf_accept, tvb, 0, 0,
+                                                           hs_accept_name((hs_accept)r->accept)));
         proto_item_set_generated(proto_tree_add_string(ht, hf_state_init, tvb, 0, 0,
             hs_kstate_name((hs_kstate)r->kstate[HS_INITIATOR])));
         proto_item_set_generated(proto_tree_add_string(ht, hf_state_resp, tvb, 0, 0,
@@ -463,6 +500,20 @@ void proto_register_hs(void)
         { &hf_rtt_synack_ack, { "SYN+ACK to ACK", "hs.rtt.synack_ack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_rtt_handshake, { "Handshake (SYN to ACK)", "hs.rtt.handshake", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_rtt_note, { "Not measured", "hs.rtt.not_measured", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_accept, { "Receiver", "hs.accept", FT_STRING, BASE_NONE, NULL, 0,
+          "What the receiver of this SYN, FIN or RST does with it, from its state as the capture shows it: accepted, challenge (an RFC 5961 stack answers with a challenge ACK) or ignored (dropped: outside its window, or not acknowledging its SYN)", HFILL } },
+        { &hf_retry_delay, { "Since the previous one", "hs.retry_delay", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+          "On a retransmitted SYN or SYN+ACK: the time since the previous one (the sender's retransmission timeout)", HFILL } },
+        { &hf_syn_retries, { "SYN retransmissions", "hs.syn.retries", FT_UINT8, BASE_DEC, NULL, 0,
+          "How many times the initiator sent its SYN again (after a refusal too)", HFILL } },
+        { &hf_synack_retries, { "SYN+ACK retransmissions", "hs.synack.retries", FT_UINT8, BASE_DEC, NULL, 0,
+          "How many times the responder sent a SYN+ACK again", HFILL } },
+        { &hf_connect_time, { "Connect time", "hs.connect_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+          "First SYN to the handshake's last step: what the application waited, retries included", HFILL } },
+        { &hf_close_duration, { "Close duration", "hs.close.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+          "First FIN to the last close step (both FINs acknowledged)", HFILL } },
+        { &hf_vantage, { "Vantage point", "hs.vantage", FT_STRING, BASE_NONE, NULL, 0,
+          "Where the capture was taken, from the validated handshake legs: near initiator (SYN to SYN+ACK is 80% or more of the round trip), near responder (20% or less) or in between; absent without both legs or under 0.1 ms", HFILL } },
         { &hf_opt_summary, { "Negotiation", "hs.opt.summary", FT_STRING, BASE_NONE, NULL, 0,
           "What the handshake agreed on, in one line: MSS initiator/responder, window scale shifts, SACK, timestamps, ECN, Fast Open, MPTCP", HFILL } },
         { &hf_opt_mss[HS_INITIATOR], { "MSS offered by the initiator", "hs.opt.mss.initiator", FT_UINT16, BASE_DEC, NULL, 0,
@@ -495,7 +546,7 @@ void proto_register_hs(void)
         { &hf_frame[HS_STEP_FIN2],   { "FIN(Y) in frame", "hs.frame.fin2", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_frame[HS_STEP_ACK2],   { "ACK(Y+1) in frame", "hs.frame.ack2", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL } },
     };
-    static int *ett[] = { &ett_hs, &ett_step, &ett_conn, &ett_frames, &ett_rtt, &ett_nego };
+    static int *ett[] = { &ett_hs, &ett_step, &ett_conn, &ett_frames, &ett_rtt, &ett_nego, &ett_timing };
 
     proto_hs = proto_register_protocol("Handshake (TCP connection lifecycle)", "Handshake", "hs");
     proto_register_field_array(proto_hs, hf, array_length(hf));

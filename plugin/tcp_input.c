@@ -39,11 +39,11 @@ static bool option_fields;              /* option values are read from the tree 
 
 /* Tree fields, resolved in the handoff: the segment's, then its options'. */
 enum {
-    IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE, IN_SEGMENT,
+    IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_WIN, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE, IN_SEGMENT,
     IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TFO_REQUEST, IN_TFO_COOKIE, IN_COUNT
 };
 static const char *const in_names[IN_COUNT] = {
-    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "icmp", "icmpv6",
+    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "tcp.window_size", "icmp", "icmpv6",
     "tcp.options.mptcp.subtype",
     "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.tfo.request",
     "tcp.options.tfo.cookie",
@@ -136,6 +136,8 @@ static void from_tap(const tcp_info_t *t, hs_input *in)
         in->seg.len = t->th_seglen;
         in->seg.have |= HS_HAVE_LEN;
     }
+    in->seg.win = t->th_win;            /* scaled where TCP knows the scale */
+    in->seg.have |= HS_HAVE_WIN;
     in->stream = t->th_stream;
     in->src = &t->ip_src;
     in->dst = &t->ip_dst;
@@ -203,6 +205,7 @@ static bool from_tree(packet_info *pinfo, proto_tree *tree, const field_info *fl
     if (read_field(tree, IN_SEQ, layer, &in->seg.seq)) in->seg.have |= HS_HAVE_SEQ;
     if (read_field(tree, IN_ACK, layer, &in->seg.ack)) in->seg.have |= HS_HAVE_ACK;
     if (read_field(tree, IN_LEN, layer, &in->seg.len)) in->seg.have |= HS_HAVE_LEN;
+    if (read_field(tree, IN_WIN, layer, &in->seg.win)) in->seg.have |= HS_HAVE_WIN;
     in->src = &pinfo->src;
     in->dst = &pinfo->dst;
     in->sport = pinfo->srcport;

@@ -21,15 +21,19 @@ SKIP = 77  # ctest SKIP_RETURN_CODE
 
 # The columns of the golden files: what the plugin says about each packet.
 GOLDEN_FIELDS = [
+    # per packet: the same in one pass and two
     "frame.number", "hs.step", "hs.label", "hs.seq", "hs.ack", "hs.valid", "hs.attempt",
-    "hs.role", "hs.state.initiator", "hs.state.responder", "hs.conn_state", "hs.history",
-    "hs.close.initiator", "hs.anomaly", "hs.opt.summary",
+    "hs.role", "hs.state.initiator", "hs.state.responder", "hs.accept", "hs.retry_delay",
+    # per connection: final with -2, so far in one pass
+    "hs.conn_state", "hs.history", "hs.close.initiator", "hs.anomaly", "hs.opt.summary",
+    "hs.rtt.syn_synack", "hs.rtt.synack_ack", "hs.rtt.handshake", "hs.syn.retries", "hs.synack.retries",
+    "hs.connect_time", "hs.close.duration", "hs.vantage",
 ]
 # Boolean fields: -T fields prints 1/0 up to Wireshark 4.0, True/False from 4.2.
 BOOL_FIELDS = {"hs.valid", "hs.retransmission", "hs.conn.last", "hs.opt.wscale", "hs.opt.sack", "hs.opt.ts",
                "hs.opt.mptcp"}
 # The per-packet columns that single-pass and two-pass output must agree on.
-STEP_FIELDS = GOLDEN_FIELDS[:10]
+STEP_FIELDS = GOLDEN_FIELDS[:12]
 
 
 class Tshark:

@@ -264,12 +264,18 @@ static void test_refused_and_retry(void)
     hs_engine_free(rn.eng);
 }
 
+/* RFC 9293 3.10.7.3: in SYN-SENT an RST counts only if it acknowledges
+ * the SYN; one that does not is dropped, and refuses nothing. */
 static void test_refusal_with_wrong_ack(void)
 {
     const pkt p[] = { { C, SYN, 1000, 0, 0 }, { S, RST | ACK, 0, 1005, 0 } };
     run rn = feed(p, 2);
-    CHECK_STR(label(&rn, 2), "RST(refused)");
-    CHECK((rn.r[2]->flags & HS_RES_CHECKED) && !(rn.r[2]->flags & HS_RES_VALID));
+    CHECK_STR(label(&rn, 2), "RST(ignored)");
+    CHECK(rn.r[2]->accept == HS_ACC_IGNORED);
+    CHECK(anomaly(&rn, 2, HS_AN_RST_OUT_OF_WINDOW) && !anomaly(&rn, 2, HS_AN_REFUSED));
+    CHECK(!(conn(&rn, 2)->flags & HS_CONN_REFUSED));
+    CHECK_STR(kstate(&rn, 2, HS_INITIATOR), "SYN_SENT");
+    CHECK_STR(state(&rn, 2), "REJ");           /* Zeek takes every RST */
     hs_engine_free(rn.eng);
 }
 
@@ -336,7 +342,8 @@ static void test_bad_synack_ack(void)
     CHECK(anomaly(&rn, 2, HS_AN_SYNACK_BAD_ACK));
     CHECK(rn.r[3]->step[0] == HS_STEP_ACK && !valid(&rn, 3));
     CHECK(anomaly(&rn, 3, HS_AN_ACK_BAD));
-    CHECK_STR(label(&rn, 4), "RST(handshake)");
+    /* The server's RCV.NXT is the 15 its SYN+ACK acknowledged: 11 is old. */
+    CHECK_STR(label(&rn, 4), "RST(ignored)");
     CHECK(hs_final_anomalies(conn(&rn, 4), rn.r[2], 2) & HS_AN_BIT(HS_AN_HS_INCOMPLETE));
     hs_engine_free(rn.eng);
 }
@@ -445,7 +452,7 @@ static void test_rst_abort(void)
     run rn = feed(p, 5);
     CHECK_STR(label(&rn, 4), "RST(abort)");
     CHECK(anomaly(&rn, 4, HS_AN_RST_ABORT));
-    CHECK_STR(label(&rn, 5), "RST");
+    CHECK_STR(label(&rn, 5), "RST(ignored)");   /* a reset socket drops it, silently */
     CHECK(rn.r[5]->anomalies == 0);
     CHECK_STR(state(&rn, 5), "RSTO");
     CHECK_STR(kstate(&rn, 4, HS_RESPONDER), "CLOSED");
