@@ -246,13 +246,17 @@ static bool conn_over(const hs_conn *c)
            ((c->side[0].flags & HS_SIDE_FIN) && (c->side[1].flags & HS_SIDE_FIN));
 }
 
-/* Does a pure SYN continue attempt c (retransmission, crossing SYN)? */
+/* Does a pure SYN continue attempt c (retransmission, crossing SYN, or a
+ * SYN meeting the synchronized connection, which answers it with a
+ * challenge ACK and goes on: RFC 5961 section 4.2)? */
 static bool syn_continues(const hs_conn *c, const hs_segment *s)
 {
     int role = s->dir == c->init_dir ? HS_INITIATOR : HS_RESPONDER;
     const hs_side *me = &c->side[role];
     if (attempt_closed(c) || (c->flags & HS_CONN_MIDSTREAM))
         return false;
+    if (c->flags & HS_CONN_ESTABLISHED)
+        return true;
     if (role == HS_INITIATOR)   /* retransmitted, or the late SYN of a SYN+ACK-first capture */
         return (me->flags & HS_SIDE_ISN) && me->isn == s->seq;
     if (c->flags & HS_CONN_FLIPPED)
@@ -325,12 +329,6 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
             c->side[HS_INITIATOR].syn_ns = pi->syn_ns;       /* the retry's delay and count */
             c->side[HS_INITIATOR].retries = pi->retries;
         }
-        /* RFC 5961 section 4.2: the receiver, still synchronized, answers a
-         * SYN with a challenge ACK.  Zeek starts a new record; so do we. */
-        if ((prev->flags & HS_CONN_ESTABLISHED) && !attempt_closed(prev)) {
-            res->accept = HS_ACC_CHALLENGE;
-            res->anomalies |= HS_AN_BIT(HS_AN_SYN_IN_CONN);
-        }
     }
     eng->stream_conn[stream] = c->id;
     if (tuple)
@@ -347,6 +345,13 @@ static void on_syn(ctx *x)
     const hs_segment *s = x->seg;
     bool fresh = x->res->flags & HS_RES_NEW;
     hs_side *me = x->me;
+
+    /* On the synchronized connection: answered with a challenge ACK, it
+     * changes nothing, unless it is the initiator's own SYN again. */
+    if (x->res->accept == HS_ACC_CHALLENGE && !(x->role == HS_INITIATOR && me->isn == s->seq)) {
+        x->res->label = HS_LBL_SYN_CHALLENGED;
+        return;
+    }
 
     if (x->role == HS_RESPONDER) {        /* SYN crossing SYN */
         bool again = me->flags & HS_SIDE_SYN;

@@ -103,6 +103,7 @@ typedef enum hs_label {
     HS_LBL_FIN_IGNORED,     /* FIN the receiver drops */
     HS_LBL_ACK_CHALLENGE,   /* ACK(challenge): the answer to a challenged RST or SYN */
     HS_LBL_ACK_X1_SPLIT,    /* ACK(x+1): the responder completing a simultaneous open */
+    HS_LBL_SYN_CHALLENGED,  /* SYN on the synchronized connection (RFC 5961 4.2) */
     HS_LBL_COUNT
 } hs_label;
 

@@ -32,6 +32,7 @@ import random
 import socket
 import struct
 import sys
+import threading
 import time
 
 ADDR = {
@@ -72,6 +73,7 @@ CLIENT_PORT = {
     "wscale-off-server": 40029,
     "sack-off-server": 40030,
     "timestamps-off": 40031,
+    "rst-oracle": 40032,
 }
 SIMOPEN_SERVER_PORT = 40110   # the "server" side of simultaneous-open
 
@@ -585,21 +587,24 @@ class Peer:
             total = (total & 0xFFFF) + (total >> 16)
         return ~total & 0xFFFF
 
-    def raw_syn(self, sport, dport):
-        """Send one SYN from a raw socket: no kernel socket owns sport, so
-        the kernel answers the SYN+ACK with a RST (a "half-open" SYN scan)."""
+    def raw_segment(self, sport, dport, seq, ack, flags, opts=b""):
+        """Send one TCP segment from a raw socket, client to server (IPv4)."""
         src, dst = ADDR[4]["client"], ADDR[4]["server"]
-        isn = random.getrandbits(32)
-        opts = struct.pack("!BBH", 2, 4, 1460)          # MSS 1460
         hlen = 20 + len(opts)
-        tcp = struct.pack("!HHIIBBHHH", sport, dport, isn, 0, (hlen // 4) << 4,
-                          0x02, 64240, 0, 0) + opts
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                          (hlen // 4) << 4, flags, 64240, 0, 0) + opts
         pseudo = (socket.inet_aton(src) + socket.inet_aton(dst) +
                   struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp)))
         tcp = tcp[:16] + struct.pack("!H", self.checksum(pseudo + tcp)) + tcp[18:]
         r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
         r.sendto(tcp, (dst, 0))
         r.close()
+
+    def raw_syn(self, sport, dport):
+        """Send one SYN from a raw socket: no kernel socket owns sport, so
+        the kernel answers the SYN+ACK with a RST (a "half-open" SYN scan)."""
+        self.raw_segment(sport, dport, random.getrandbits(32), 0, 0x02,
+                         struct.pack("!BBH", 2, 4, 1460))   # MSS 1460
 
     def s_syn_then_rst_server(self):
         ls = self.listen()
@@ -724,6 +729,104 @@ class Peer:
         except ConnectionResetError:
             print("client saw the reset")
         s.close()
+
+    # --- rst-oracle: what Linux does with injected control segments ------
+    # The client's kernel socket talks to the server's; a raw socket in the
+    # client's namespace injects, with the client's 4-tuple, an RST inside
+    # the server's window, one far outside it, a SYN, and last an RST at
+    # RCV.NXT (RFC 5961).  The capture holds the server kernel's answers.
+
+    def s_rst_oracle_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        for n in (1, 2):
+            self.serve_one(c, n)
+        try:
+            data = c.recv(4096)
+            raise RuntimeError("expected the exact RST to reset us, got %r" % data)
+        except ConnectionResetError:
+            print("server: reset by the RST at RCV.NXT (the others were not taken)")
+        c.close()
+        ls.close()
+
+    def s_rst_oracle_client(self):
+        if self.family != 4:
+            raise RuntimeError("rst-oracle is IPv4 only")
+        sniff = Sniffer("hs-c", SERVER_PORT)
+        s = self.connect()
+        sport = CLIENT_PORT[self.scenario]
+        self.request(s, 1)
+        # Linux rate-limits challenge ACKs per socket (tcp_invalid_ratelimit,
+        # 500 ms): leave more than that between injections.
+        gap = 0.8
+        time.sleep(gap)
+        nxt = sniff.client_next()
+        self.raw_segment(sport, SERVER_PORT, nxt + 1000, 0, 0x04)          # RST in the window
+        time.sleep(gap)
+        self.raw_segment(sport, SERVER_PORT, nxt + (1 << 30), 0, 0x04)     # RST outside it
+        time.sleep(gap)
+        self.raw_segment(sport, SERVER_PORT, nxt + 5000000, 0, 0x02)       # SYN, established
+        time.sleep(gap)
+        self.request(s, 2)                   # the connection is alive
+        time.sleep(gap)
+        self.raw_segment(sport, SERVER_PORT, sniff.client_next(), 0, 0x04)  # RST at RCV.NXT
+        time.sleep(gap)
+        try:
+            self.request(s, 3)
+            raise RuntimeError("expected the server to be gone")
+        except (ConnectionResetError, ConnectionError):
+            print("client: the server's kernel resets the dead connection")
+        s.close()
+        sniff.stop()
+
+
+class Sniffer:
+    """The client's sequence space as its own kernel sends it: an AF_PACKET
+    socket on the client's interface (IPv4 over Ethernet)."""
+
+    def __init__(self, iface, port):
+        self.port = port
+        self.next = None
+        self.lock = threading.Lock()
+        # ETH_P_ALL: outgoing frames reach only such sockets.
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        self.sock.bind((iface, 0))
+        self.sock.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while self.running:
+            try:
+                frame, addr = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if (addr[2] != socket.PACKET_OUTGOING or len(frame) < 54 or frame[12:14] != b"\x08\x00" or
+                    frame[23] != socket.IPPROTO_TCP):
+                continue
+            ihl = (frame[14] & 15) * 4
+            tcp = frame[14 + ihl:]
+            total = struct.unpack("!H", frame[16:18])[0]
+            dport, seq = struct.unpack("!H", tcp[2:4])[0], struct.unpack("!I", tcp[4:8])[0]
+            flags, thl = tcp[13], (tcp[12] >> 4) * 4
+            if dport != self.port or flags & 0x04 or not flags & 0x10:   # the kernel's own ACKs and data
+                continue
+            end = (seq + total - ihl - thl + (flags & 0x01)) & 0xFFFFFFFF
+            with self.lock:
+                if self.next is None or ((end - self.next) & 0xFFFFFFFF) < (1 << 31):
+                    self.next = end
+
+    def client_next(self):
+        with self.lock:
+            if self.next is None:
+                raise RuntimeError("no segment of the client's seen yet")
+            return self.next
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
 
 
 def main():

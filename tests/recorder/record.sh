@@ -21,7 +21,7 @@ SCENARIOS=(
   port-reuse tfo ecn ipv6 midstream open-at-end one-side-closed-at-end
   midstream-open server-closed-at-end fin-retrans fin-unacked syn-then-rst
   half-open-discovery synack-stale synack-new-isn syn-missed
-  one-way-client one-way-server wscale-off-server sack-off-server timestamps-off
+  one-way-client one-way-server wscale-off-server sack-off-server timestamps-off rst-oracle
 )
 
 declare -A DESCRIPTION=(
@@ -56,6 +56,7 @@ declare -A DESCRIPTION=(
   [wscale-off-server]="normal-4way, server tcp_window_scaling=0: its SYN+ACK drops window scaling, so neither side scales"
   [sack-off-server]="normal-4way, server tcp_sack=0: its SYN+ACK leaves out SACK-permitted"
   [timestamps-off]="normal-4way, client tcp_timestamps=0: no timestamps on the SYN, so none on the SYN+ACK either"
+  [rst-oracle]="raw-socket injections on an established connection: RST in the window, RST outside it, SYN, then RST at RCV.NXT; the server kernel's challenge ACKs and reset"
 )
 
 # Network layout.
@@ -419,7 +420,7 @@ record_one() {
 
   case $SCENARIO in
     normal-4way|close-3way|refused|client-abort|server-abort|half-close|ipv6|port-reuse|tfo|ecn|syn-then-rst|\
-    wscale-off-server|sack-off-server|timestamps-off)
+    wscale-off-server|sack-off-server|timestamps-off|rst-oracle)
       start_capture; run_peers; stop_capture ;;
 
     syn-unanswered)
