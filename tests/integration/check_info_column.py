@@ -34,10 +34,14 @@ register_postdissector(p)
 """
 
 
+# Two columns, tab-separated (-T tabs): hs.label, then Info as the summary
+# line shows it (the Info field is _ws.col.Info up to 4.0, _ws.col.info later).
+COLUMNS = ["-T", "tabs", "-o", 'gui.column.format:"Label","%Cus:hs.label","Info","%i"']
+
+
 def rows(ts, cap, opts=()):
     """(label as the Info column shows it, Info) for every packet."""
-    out = ts.run(["-r", cap, "-T", "fields", "-E", "occurrence=f", "-e", "hs.label", "-e", "_ws.col.Info"]
-                 + list(opts))
+    out = ts.run(["-r", cap] + COLUMNS + list(opts))
     result = []
     for line in out.rstrip("\n").split("\n"):
         label, info = line.split("\t", 1)
@@ -103,12 +107,12 @@ def main():
         failures += [f"preferences file {text.strip()!r}: {f}" for f in found]
         os.remove(prefs)
     defaults = ts.run(["-G", "defaultprefs"])
-    if not re.search(r"# One of: Start, End, Off\n.*\n#hs\.info_column: Start\n", defaults):
+    if not re.search(r"Start, End, Off\n(#.*\n)*#hs\.info_column: Start\n", defaults):
         failures.append("tshark -G defaultprefs does not offer hs.info_column: Start, End, Off")
 
     # A dissector after the plugin rewrites the column (Lua post-dissectors
     # are registered after the C plugins, so they run after them).
-    if re.search(r"with Lua", ts.run(["-v"])):
+    if re.search(r"with\s+Lua|\+Lua", ts.run(["-v"])):
         lua = os.path.join(ts.stage, "rewrite.lua")
         with open(lua, "w") as f:
             f.write(REWRITE_LUA)
