@@ -106,9 +106,12 @@ def main():
         check_place(ts, caps[:1], where, [], found)
         failures += [f"preferences file {text.strip()!r}: {f}" for f in found]
         os.remove(prefs)
-    defaults = ts.run(["-G", "defaultprefs"])
-    if not re.search(r"Start, End, Off\n(#.*\n)*#hs\.info_column: Start\n", defaults):
-        failures.append("tshark -G defaultprefs does not offer hs.info_column: Start, End, Off")
+    if "libasan" in os.environ.get("LD_PRELOAD", ""):
+        print("note: tshark -G hangs at exit with the ASan runtime preloaded: defaultprefs not checked")
+    else:
+        defaults = ts.run(["-G", "defaultprefs"])
+        if not re.search(r"Start, End, Off\n(#.*\n)*#hs\.info_column: Start\n", defaults):
+            failures.append("tshark -G defaultprefs does not offer hs.info_column: Start, End, Off")
 
     # A dissector after the plugin rewrites the column (Lua post-dissectors
     # are registered after the C plugins, so they run after them).
