@@ -300,8 +300,9 @@ static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, prot
  * fenced, as TCP's own "[TCP Retransmission] " is, so that a dissector
  * running after us (another post-dissector) can add to the column but not
  * clear it.  The end of the column is often past its edge (after TCP's
- * option text), hence the default.  Without columns (-T fields, a GUI
- * re-dissection for a statistic) nothing is written, nor built. */
+ * option text), hence the default.  Without columns (-T fields) nothing is
+ * written, nor built; the col_ functions themselves skip an Info column
+ * that is not shown. */
 static void label_info_column(packet_info *pinfo, const char *label)
 {
     if (!pinfo->cinfo)
