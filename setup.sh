@@ -8,6 +8,13 @@
 # (~/.local/lib/wireshark/plugins/X.Y/epan).  Wireshark ignores personal
 # plugin folders when run as root, so as root it goes to the global folder
 # instead (override either with HS_INSTALL_DIR=/some/dir).
+#
+# One copy at a time: Wireshark reads the global folder first and warns "The
+# plugin 'hs.so' was found in multiple directories" on every start when the
+# personal one holds it too.  So `cmake --install` (cmake/HsInstallCheck.cmake)
+# refuses a personal install while a global copy exists, saying how to remove
+# that one; a global install through sudo replaces the personal copy of the
+# user who ran it, and names any other user's personal copy.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # `cmake --build build --target uninstall` removes what `cmake --install`
-# put in the personal plugin folder.  `cpack -G DEB` (run in the build
-# folder) makes a .deb that installs hs.so into Wireshark's global plugin
-# folder and depends on the exact libwireshark package it was built against.
+# installed from this build folder (cmake/HsUninstall.cmake).  `cpack -G
+# DEB` (run in the build folder) makes a .deb that installs hs.so into
+# Wireshark's global plugin folder and depends on the exact libwireshark
+# package it was built against.
 
 add_custom_target(uninstall
-  COMMAND ${CMAKE_COMMAND} -E rm -f "${HS_INSTALL_DIR}/hs${CMAKE_SHARED_MODULE_SUFFIX}"
-  COMMENT "Removing ${HS_INSTALL_DIR}/hs${CMAKE_SHARED_MODULE_SUFFIX}")
+  COMMAND ${CMAKE_COMMAND} -DMANIFEST=${CMAKE_BINARY_DIR}/install_manifest.txt
+          "-DFALLBACK=${HS_INSTALL_DIR}/hs${CMAKE_SHARED_MODULE_SUFFIX}"
+          -P ${CMAKE_CURRENT_LIST_DIR}/HsUninstall.cmake)
 
 if(NOT UNIX OR APPLE)
   return()
@@ -40,4 +42,8 @@ set(CPACK_DEBIAN_PACKAGE_LICENSE GPL-2.0-or-later)
 if(_libws)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libws}")
 endif()
+# postinst names the personal copies that Wireshark now warns about.
+configure_file(${CMAKE_CURRENT_LIST_DIR}/deb/postinst.in ${CMAKE_BINARY_DIR}/deb/postinst @ONLY)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/deb/postinst)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -30,7 +30,9 @@ static int expert_tap = -1;            /* Wireshark's own: Expert Info dialog, -
 static dissector_handle_t hs_handle;
 static hs_engine *engine;              /* per capture file: init .. cleanup */
 static hs_pref_bool pref_relative = FALSE;
-static hs_pref_bool pref_info_column = TRUE;
+/* Where the step label goes in the Info column (hs.info_column). */
+enum { HS_INFO_START, HS_INFO_END, HS_INFO_OFF };
+static int pref_info_column = HS_INFO_START;
 static hs_pref_bool pref_two_pass = FALSE;
 static hs_pref_bool pref_negotiation = FALSE;
 static bool options_read;              /* this file's analysis reads option values */
@@ -385,6 +387,23 @@ static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, prot
     }
 }
 
+/* The step label in the Info column, where the eye goes first: at the start,
+ * fenced, as TCP's own "[TCP Retransmission] " is, so that a dissector
+ * running after us (another post-dissector) can add to the column but not
+ * clear it.  The end of the column is often past its edge (after TCP's
+ * option text), hence the default.  Without columns (-T fields) nothing is
+ * written, nor built; the col_ functions themselves skip an Info column
+ * that is not shown. */
+static void label_info_column(packet_info *pinfo, const char *label)
+{
+    if (!pinfo->cinfo)
+        return;
+    if (pref_info_column == HS_INFO_START)
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "%s ", label);
+    else if (pref_info_column == HS_INFO_END)
+        col_append_sep_str(pinfo->cinfo, COL_INFO, " ", label);
+}
+
 static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const hs_result *r = result_of(pinfo, tree);
@@ -396,8 +415,8 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     uint32_t anomalies = r->anomalies |
         (final_values(pinfo) ? hs_final_anomalies(c, r, pinfo->num) : 0);
 
-    if (pref_info_column && r->label)
-        col_append_sep_str(pinfo->cinfo, COL_INFO, " ", li->text);
+    if (r->label)
+        label_info_column(pinfo, li->text);
 
     proto_item *ti = NULL;
     proto_tree *ht = NULL;
@@ -559,8 +578,22 @@ void proto_register_hs(void)
     prefs_register_bool_preference(prefs, "relative_numbers", "Relative sequence numbers",
         "Show x, y, X, Y relative to each side's initial sequence number (x = y = 0, as Wireshark's "
         "TCP shows by default) instead of absolute (as tcpdump -S prints them)", &pref_relative);
-    prefs_register_bool_preference(prefs, "info_column", "Show the step in the Info column",
-        "Append the step label, e.g. SYN+ACK(y,x+1), to the Info column", &pref_info_column);
+    /* hs.info_column was a boolean up to 0.1.0.  Wireshark matches a value
+     * against these names, then (case-insensitively) the descriptions, and
+     * writes the description back: the names keep an old "FALSE" meaning
+     * off (and "TRUE" the default place); the descriptions are what the GUI
+     * shows and what -o and a preferences file say: start, end, off. */
+    static const enum_val_t info_column_vals[] = {
+        { "TRUE",  "Start", HS_INFO_START },
+        { "end",   "End",   HS_INFO_END },
+        { "FALSE", "Off",   HS_INFO_OFF },
+        { NULL, NULL, -1 }
+    };
+    prefs_register_enum_preference(prefs, "info_column", "Step label in the Info column",
+        "Where the step label, e.g. SYN+ACK(y,x+1), goes in the Info column: at the start (where "
+        "Wireshark puts its own analysis, e.g. [TCP Retransmission], and where it is seen), at the end "
+        "(after TCP's option text), or off. A preferences file from before, with TRUE or FALSE, means "
+        "start or off.", &pref_info_column, info_column_vals, TRUE);
     prefs_register_bool_preference(prefs, "two_pass", "Final values in tshark -2 (a tree on every first pass)",
         "tshark -2 runs its first pass without taps, where Handshake reads TCP. With this on, Handshake "
         "asks for the TCP fields instead, so that -2 shows every connection's final values; the price is "

@@ -115,6 +115,8 @@ def main():
     out = ts.run(["-C", PROFILE, "-r", seed, "-Y", "frame.number == 2"])
     check("SYN+ACK(y,x+1) S1 80 → 57245 [SYN, ACK]" in out,
           "tshark -C Handshake shows the hs.label and hs.conn_state columns", out)
+    check(out.count("SYN+ACK(y,x+1)") == 1,
+          "the profile shows the step once: its column, not Info too (hs.info_column: Off)", out)
     out = ts.run(["-C", PROFILE, "-2", "-r", seed, "-Y", "frame.number == 7"])
     check("192.30.252.153 → 166.111.8.28 TCP 54 FIN(X) SF 80 → 57245" in out,
           "two passes: the final conn_state (SF) in the column", out)

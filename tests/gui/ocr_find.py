@@ -4,15 +4,15 @@
 
     ocr_find.py IMAGE "Flow Graph" [--region X,Y,W,H]
         -> prints "CX CY LEFT TOP RIGHT BOTTOM" (centre, then box of the text)
-    ocr_find.py IMAGE --text                               -> prints all the text read
+    ocr_find.py IMAGE --text [--large]                     -> prints all the text read
 
 Qt draws its widgets itself, so xdotool cannot find a menu item or a combo
 box by name; reading the screen finds them whatever the font, theme or menu
 order.  Words are matched case-sensitively, as a run of consecutive words
 on one line, the last one as a prefix ("Flow typ" matches "Flow type:");
-the image is read as it is and twice as large, in two page segmentation
-modes, since tesseract reads small UI fonts unevenly.  Exit status 1 when
-the text is not found.
+the image is read as it is and twice as large (--large: three times too),
+in two page segmentation modes, since tesseract reads small UI fonts
+unevenly.  Exit status 1 when the text is not found.
 """
 import argparse
 import csv
@@ -29,7 +29,7 @@ def words(image, scale, psm, prep):
     if scale != 1 or prep:
         fd, tmp = tempfile.mkstemp(suffix=".png")
         os.close(fd)
-        subprocess.run(["convert", image] + list(prep) + ["-resize", f"{int(scale * 100)}%", tmp],
+        subprocess.run(["convert", image, "-resize", f"{int(scale * 100)}%"] + list(prep) + [tmp],
                        check=True)
         src = tmp
     try:
@@ -60,8 +60,12 @@ def norm(word):
 
 # (scale, tesseract --psm, convert options): sparse text, then a page; black
 # and white last, which reads the text on selected (highlighted) rows too.
+# --large adds black and white three times as large (slow): the packet
+# list's small text on grey rows (TCP SYN/FIN colouring), where ")" is
+# otherwise read as "}".
 BW = ("-colorspace", "Gray", "-threshold", "55%")
 MODES = [(1, 11, ()), (2, 11, ()), (2, 3, ()), (1, 3, ()), (2, 11, BW)]
+LARGE = (3, 6, BW)
 
 
 def find(ws, wanted, region):
@@ -91,10 +95,12 @@ def main():
     ap.add_argument("phrase", nargs="?")
     ap.add_argument("--region", help="X,Y,W,H: only a match centred in this rectangle")
     ap.add_argument("--text", action="store_true", help="print every word read")
+    ap.add_argument("--large", action="store_true", help="also read it three times as large")
     a = ap.parse_args()
+    modes = MODES + [LARGE] if a.large else MODES
     region = tuple(int(v) for v in a.region.split(",")) if a.region else None
     if a.text:
-        for scale, psm, prep in MODES:
+        for scale, psm, prep in modes:
             ws = words(a.image, scale, psm, prep)
             lines = {}
             for w in ws:
@@ -104,7 +110,7 @@ def main():
     if not a.phrase:
         ap.error("a phrase or --text")
     wanted = a.phrase.split()
-    for scale, psm, prep in MODES:
+    for scale, psm, prep in modes:
         hit = find(words(a.image, scale, psm, prep), wanted, region)
         if hit:
             print(*hit)

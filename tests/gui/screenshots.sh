@@ -2,17 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # GUI check: run the real Wireshark (Qt) under Xvfb with the Handshake plugin
-# and the Handshake profile, and take the pictures of the README:
+# and the Handshake profile, and take the pictures of the README's tour:
 #
+#   docs/images/packet-list-default.png
+#                                   the Default profile (no Handshake profile, no
+#                                   column widths of ours) on a real capture with
+#                                   TCP options: every step label must be read on
+#                                   it, so within the Info column's visible part;
+#                                   and the same with hs.info_column:end must miss
+#                                   some (the check can fail, and did before)
 #   docs/images/handshake-tree.png  captures/seed-handshake.pcap, the SYN+ACK
 #                                   (frame 2) selected, its Handshake tree expanded
 #   docs/images/flow-graph.png      Statistics > Flow Graph, flow type "Handshake"
 #   docs/images/profile-colours.png five synthetic anomalies (refused, SYN never
 #                                   answered, retransmission, bad ACK, RST abort)
 #                                   in the colours of the Handshake profile
+#   docs/images/statistics-handshake.png
+#                                   Statistics > Handshake on a capture where the
+#                                   server is slow and drops SYNs for 20 s
+#                                   (tests/gui/slow_connect.py)
+#   docs/images/io-graph.png        Statistics > I/O Graph on it: the handshake RTT
+#                                   (AVG of hs.rtt.handshake) and the SYNs never
+#                                   answered (hs.syn.unanswered) per second
 #
 # Each picture is read back with OCR (tesseract) and the script fails if the
-# Handshake text is not on it.
+# Handshake text is not on it (the I/O Graph's bars: by their colours).
 #
 # usage: tests/gui/screenshots.sh [--build-dir DIR] [--out DIR] [--keep]
 #   --build-dir DIR  a build folder holding plugins/X.Y/epan/hs.so
@@ -38,13 +52,17 @@ H=1024
 FLOW_W=960                   # Flow Graph dialog size
 FLOW_H=400
 CAPTURE=$SRC/captures/seed-handshake.pcap
+REAL_CAPTURE=$SRC/captures/real/normal-4way.pcap
+IO_W=1000                    # I/O Graph and Statistics dialog size
+IO_H=720
+STATS_H=900                  # Statistics > Handshake: every row without scrolling
 
 while [ $# -gt 0 ]; do
     case $1 in
         --build-dir) BUILD=$(cd "$2" && pwd); shift 2 ;;
         --out) mkdir -p "$2"; OUT=$(cd "$2" && pwd); shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -99,7 +117,8 @@ fi
 ls "$BUILD"/plugins/*/epan/hs.so >/dev/null 2>&1 || die "no plugins/X.Y/epan/hs.so in $BUILD"
 
 cp -r "$BUILD/plugins" "$STAGE/plugins"
-cp "$CAPTURE" "$STAGE/"
+cp "$CAPTURE" "$REAL_CAPTURE" "$STAGE/"
+python3 "$HERE/slow_connect.py" "$STAGE/slow-connect.pcap"
 CAP=$STAGE/$(basename "$CAPTURE")
 cp -r "$SRC/profile" "$STAGE/profile"
 mkdir -p "$STAGE/home" "$STAGE/run" "$STAGE/shots"
@@ -126,16 +145,18 @@ CONF=$STAGE/home/.config/wireshark
 [ -f "$CONF/profiles/Handshake/preferences" ] || die "profile/install.sh did not install the profile"
 # Window geometry, panes and column widths for the pictures (Wireshark's
 # "recent" files, which it would otherwise write itself on exit).
-as_user tee "$CONF/recent_common" >/dev/null <<EOF
+write_recent_common() {  # PROFILE ("" for Default): the profile Wireshark opens with
+    as_user tee "$CONF/recent_common" >/dev/null <<EOF
 gui.geometry_main_x: 0
 gui.geometry_main_y: 0
 gui.geometry_main_width: $W
 gui.geometry_main_height: $H
 gui.geometry_main_maximized: FALSE
-gui.last_used_profile: Handshake
+${1:+gui.last_used_profile: $1}
 privs.warn_if_elevated: FALSE
 sys.warn_if_no_capture: FALSE
 EOF
+}
 write_recent() {  # UPPER-PANE-HEIGHT: the profile's recent file (panes, column widths)
     as_user tee "$CONF/profiles/Handshake/recent" >/dev/null <<EOF
 gui.byte_view_show: FALSE
@@ -193,12 +214,21 @@ check_text() {  # IMAGE PHRASE...: every phrase must be read on the image
     return $missing
 }
 
-start_wireshark() {  # CAPTURE FRAME UPPER-PANE-HEIGHT -> $MAIN, $WS_PID
-    write_recent "$3"
-    log "starting Wireshark as ${GUI_USER:-$(id -un)}: wireshark -C Handshake -r $(basename "$1") -g $2"
-    bg_user "${ENV[@]}" DISPLAY="$DISPLAY" wireshark -C Handshake -r "$1" -g "$2" >>"$STAGE/wireshark.log" 2>&1
+start_wireshark() {  # CAPTURE FRAME UPPER-PANE-HEIGHT [WIRESHARK-ARGS...] -> $MAIN, $WS_PID
+    # The Handshake profile, with our pane height and column widths; with an
+    # UPPER-PANE-HEIGHT of "default", the Default profile as it comes.
+    local cap=$1 frame=$2 pane=$3 profile=(-C Handshake)
+    shift 3
+    if [ "$pane" = default ]; then
+        profile=(); write_recent_common ""
+    else
+        write_recent_common Handshake; write_recent "$pane"
+    fi
+    log "starting Wireshark as ${GUI_USER:-$(id -un)}: wireshark ${profile[*]} $* -r $(basename "$cap") -g $frame"
+    bg_user "${ENV[@]}" DISPLAY="$DISPLAY" wireshark "${profile[@]}" "$@" -r "$cap" -g "$frame" \
+        >>"$STAGE/wireshark.log" 2>&1
     WS_PID=$!
-    MAIN=$(wait_window "$(basename "$1")" 60) || { cat "$STAGE/wireshark.log"; die "no Wireshark window"; }
+    MAIN=$(wait_window "$(basename "$cap")" 60) || { cat "$STAGE/wireshark.log"; die "no Wireshark window"; }
     sleep 3                                    # let it read and dissect the file
     xdotool windowmove "$MAIN" 0 0 windowsize "$MAIN" $W $H
     sleep 1
@@ -229,6 +259,42 @@ expand_handshake_tree() {
     xdotool mousemove $((W - 5)) 5             # no hover highlight in the picture
     sleep 1
 }
+
+# ---------------------------------------------------------------- 0. the Default profile's packet list
+# A first-time user: no Handshake profile, Wireshark's own columns at their
+# own widths, a real capture whose SYNs carry MSS, SACK_PERM, timestamps and
+# window scale.  Every step label must be read in the packet list.
+REAL=$STAGE/$(basename "$REAL_CAPTURE")
+LABELS=("SYN(x)" "SYN+ACK(y,x+1)" "ACK(y+1)" "FIN(X)" "ACK(X+1)" "FIN(Y)" "ACK(Y+1)")
+labels_read() {  # IMAGE: how many of LABELS are read on it (those missing on stderr)
+    local text n=0
+    text=$(ocr "$1" --text --large)
+    for l in "${LABELS[@]}"; do
+        if grep -qF -- "$l" <<<"$text"; then n=$((n + 1)); else echo "  not read: $l" >&2; fi
+    done
+    echo "$n"
+}
+# Frame 4 (data, no step) selected: its details pane shows no label, so
+# every label read comes from the packet list.
+start_wireshark "$REAL" 4 default
+xdotool mousemove $((W - 5)) 5
+sleep 0.5
+list=$(shot packet-list-default "$MAIN")
+log "checking $(basename "$list")"
+n=$(labels_read "$list")
+[ "$n" = ${#LABELS[@]} ] \
+    || die "$n of ${#LABELS[@]} step labels read in the Default profile's packet list (run with --keep and look at $list)"
+cp "$list" "$OUT/packet-list-default.png"
+log "wrote $OUT/packet-list-default.png (${#LABELS[@]} labels read)"
+stop_wireshark
+# The same at the end of Info, as up to 0.1.0: past the column's edge.
+start_wireshark "$REAL" 4 default -o hs.info_column:end
+xdotool mousemove $((W - 5)) 5
+sleep 0.5
+n=$(labels_read "$(shot packet-list-end "$MAIN")" 2>/dev/null)
+[ "$n" -lt ${#LABELS[@]} ] || die "with hs.info_column:end every label is read too: the check above proves nothing"
+log "with hs.info_column:end only $n of ${#LABELS[@]} labels are read (as expected)"
+stop_wireshark
 
 # ---------------------------------------------------------------- 1. the Handshake tree
 start_wireshark "$CAP" 2 215
@@ -303,4 +369,64 @@ check_text "$img" "Displayed: 4" || die "the Refused button does not filter"
 cp "$colours" "$OUT/profile-colours.png"
 log "wrote $OUT/profile-colours.png"
 stop_wireshark
-echo "screenshots: 3 passed, 0 failed"
+# ---------------------------------------------------------------- 4. Statistics > Handshake, I/O Graph
+# "The site is slow to connect": 60 connections, the middle 20 s slow, with
+# SYNs never answered.  The I/O Graph's graphs are Wireshark's io_graphs
+# table (a UAT) in the profile, as the dialog itself saves it: Enabled,
+# Name, Display filter, Color, Style, Y Axis, Y Field, SMA Period, Y Axis
+# Factor.
+RTT_COLOUR="#1f77b4"
+UNANSWERED_COLOUR="#d62728"
+as_user tee "$CONF/profiles/Handshake/io_graphs" >/dev/null <<EOF
+# This file is automatically generated, DO NOT MODIFY.
+"TRUE","Handshake RTT (s)","hs.step == 3","$RTT_COLOUR","Bar","AVG(Y Field)","hs.rtt.handshake","None","1"
+"TRUE","SYNs never answered","hs.syn.unanswered","$UNANSWERED_COLOUR","Bar","Packets","","None","1"
+EOF
+start_wireshark "$STAGE/slow-connect.pcap" 1 215
+click_text "Statistics" --region 0,0,$W,30 || die "no Statistics menu"
+sleep 0.7
+# Below the filter buttons (one of them is "Handshakes").
+click_text "Handshake" --region 0,100,$W,$((H - 100)) || die "no Handshake in the Statistics menu"
+STATS=$(wait_window "Handshake" 30) || die "no Statistics > Handshake window"
+sleep 2
+xdotool windowmove "$STATS" 0 0 windowsize "$STATS" $IO_W $STATS_H
+sleep 1
+# One click on the Topic header sorts it A to Z: the anomalies first.
+click_text "Topic" --region 0,0,$IO_W,60 || die "no Topic / Item header in the statistics window"
+sleep 1
+xdotool mousemove $((W - 5)) $((H - 5))
+sleep 0.5
+stats=$(shot statistics-handshake "$STATS")
+log "checking $(basename "$stats")"
+check_text "$stats" "Anomalies by kind" "hs.syn.unanswered" "Connections by state" "REJ" "SF" "Handshake RTT" \
+    "100-1000 ms" "never closed" \
+    || die "the Handshake statistics are not on the picture (kept: run with --keep and look at $stats)"
+cp "$stats" "$OUT/statistics-handshake.png"
+log "wrote $OUT/statistics-handshake.png"
+click_text "Close" --region 0,$((STATS_H - 60)),$IO_W,60 || die "no Close button in the statistics window"
+sleep 1
+
+click_text "Statistics" --region 0,0,$W,30 || die "no Statistics menu"
+sleep 0.7
+# "I/O Graphs" is read as "1/O", "VO" ...: its mnemonic, I, opens it.
+xdotool key i
+IO=$(wait_window "I/O Graph" 30) || die "no I/O Graph window"
+sleep 3
+xdotool windowmove "$IO" 0 0 windowsize "$IO" $IO_W $IO_H
+sleep 2
+xdotool mousemove $((W - 5)) $((H - 5))
+sleep 0.5
+io=$(shot io-graph "$IO")
+log "checking $(basename "$io")"
+check_text "$io" "Handshake RTT (s)" "SYNs never answered" "hs.step == 3" "AVG(Y Field)" "hs.rtt.hands" \
+    || die "the I/O Graph's Handshake graphs are not on the picture (kept: run with --keep and look at $io)"
+# Pixels of a colour: the two swatches (legend, table) are about 500, the bars thousands.
+pixels() { convert "$1" -fill black +opaque "$2" -fill white -opaque "$2" -format "%[fx:round(mean*w*h)]" info:; }
+rtt_px=$(pixels "$io" "$RTT_COLOUR")
+syn_px=$(pixels "$io" "$UNANSWERED_COLOUR")
+log "I/O Graph: $rtt_px pixels of RTT bars, $syn_px of unanswered-SYN bars"
+[ "$rtt_px" -gt 3000 ] && [ "$syn_px" -gt 3000 ] || die "the I/O Graph draws no bars for the Handshake fields"
+cp "$io" "$OUT/io-graph.png"
+log "wrote $OUT/io-graph.png"
+stop_wireshark
+echo "screenshots: 6 passed, 0 failed"
