@@ -56,6 +56,8 @@ def mode_args(mode, variant):
         return with_args
     if variant == "twopass":
         return ["-o", "hs.two_pass:TRUE"] + with_args
+    if variant == "nego":
+        return ["-o", "hs.negotiation:TRUE"] + with_args
     return base            # without, lua, and the benchmark-only plugins
 
 
@@ -97,7 +99,7 @@ class Stage:
         os.makedirs(self.without_dir, exist_ok=True)
         shutil.copyfile(plugin_so, os.path.join(epan, "hs.so"))
         # Each benchmark-only plugin (probe, floor) gets a plugin folder of its own.
-        self.plugin_dirs = {"with": self.with_dir, "twopass": self.with_dir}
+        self.plugin_dirs = {"with": self.with_dir, "twopass": self.with_dir, "nego": self.with_dir}
         for name, so in (extra_so or {}).items():
             d = os.path.join(self.dir, "extra-" + name)
             os.makedirs(os.path.join(d, ws_dir, "epan"), exist_ok=True)
@@ -191,16 +193,18 @@ def build_plugin(args, workdir):
 
 
 EXTRAS = {
-    # name: (source, needs the plugin's engine and 4-tuple sources, what it measures)
-    "floor": ("field_floor.c", False, "a post-dissector asking for the same TCP fields and doing nothing: "
-              "the cost of the protocol tree tshark then builds"),
-    "probe": ("tap_probe.c", True, "the engine fed by the tcp tap, no tree: the tree-free floor"),
+    # name: (source, needs the plugin's engine and 4-tuple sources, extra cflags, what it measures)
+    "floor": ("field_floor.c", False, [], "a post-dissector asking for the TCP fields hs.two_pass reads and "
+              "doing nothing: the cost of the protocol tree tshark then builds"),
+    "floornego": ("field_floor.c", False, ["-DFLOOR_OPTIONS"], "the same with the option fields "
+                  "hs.negotiation reads too: its floor"),
+    "probe": ("tap_probe.c", True, [], "the engine fed by the tcp tap, no tree: the tree-free floor"),
 }
 
 
 def build_extra(workdir, plugin_so, name):
     """A benchmark-only plugin (see EXTRAS and the comment atop its source)."""
-    source, with_engine, _ = EXTRAS[name]
+    source, with_engine, cflags, _ = EXTRAS[name]
     ws_dir = os.path.basename(os.path.dirname(os.path.dirname(plugin_so)))
     out = os.path.join(workdir, "extra-build", ws_dir, "epan", f"hs{name}.so")
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -209,8 +213,8 @@ def build_extra(workdir, plugin_so, name):
     plugin = os.path.join(SOURCE_DIR, "plugin")
     engine = ([os.path.join(plugin, f) for f in ("engine.c", "accept.c", "labels.c", "negotiation.c", "zeek.c", "tuple_ids.c")]
               if with_engine else [])
-    sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", plugin,
-        os.path.join(HERE, source)] + engine + ["-o", out] + pc)
+    sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", plugin] + cflags +
+       [os.path.join(HERE, source)] + engine + ["-o", out] + pc)
     return out
 
 
@@ -285,9 +289,9 @@ def measure(stage, cap, mode, runs, variants):
     return res
 
 
-ALL_VARIANTS = VARIANTS + ("twopass",) + tuple(EXTRAS)
-NAMES = {"without": "without", "with": "with", "lua": "Lua", "twopass": "two_pass", "floor": "floor",
-         "probe": "probe"}
+ALL_VARIANTS = VARIANTS + ("twopass", "nego") + tuple(EXTRAS)
+NAMES = {"without": "without", "with": "with", "lua": "Lua", "twopass": "two_pass", "nego": "negotiation",
+         "floor": "floor", "floornego": "floor (options)", "probe": "probe"}
 
 
 def instr_table(results):
@@ -359,7 +363,9 @@ def main():
     ap.add_argument("--no-lua", action="store_true", help="skip the Lua post-dissector column")
     ap.add_argument("--two-pass", action="store_true",
                     help="also run the plugin with -o hs.two_pass:TRUE (the preference's cost)")
-    for name, (source, _, what) in EXTRAS.items():
+    ap.add_argument("--negotiation", action="store_true",
+                    help="also run the plugin with -o hs.negotiation:TRUE (the preference's cost)")
+    for name, (source, _, _, what) in EXTRAS.items():
         ap.add_argument(f"--{name}", action="store_true", help=f"also run {source}: {what}")
     ap.add_argument("--extras-max", type=parse_size, default=None,
                     help="run Lua and the extra plugins only on captures of at most this many packets")
@@ -393,6 +399,7 @@ def main():
     modes = [m for m in args.modes.split(",") if m]
     variants = ("without", "with") if args.no_lua else VARIANTS
     variants += ("twopass",) if args.two_pass else ()
+    variants += ("nego",) if args.negotiation else ()
     variants += tuple(name for name in EXTRAS if getattr(args, name))
     bad = [m for m in modes if m not in MODES]
     if bad:

@@ -4,7 +4,8 @@
  *
  * Question: what does it cost just to *read* TCP fields from a
  * post-dissector, before doing anything with them?  This post-dissector asks
- * for exactly the fields Handshake asks for (set_postdissector_wanted_hfids,
+ * for exactly the fields Handshake asks for under hs.two_pass (or, built
+ * with -DFLOOR_OPTIONS, under hs.negotiation) (set_postdissector_wanted_hfids,
  * as packet-hs.c and Wireshark's TRANSUM do) and returns at once.  tshark
  * then builds a protocol tree for every packet even in summary mode
  * (postdissectors_want_hfids() is one of its create_proto_tree conditions),
@@ -23,9 +24,16 @@ FLOOR_EXPORT const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 FLOOR_EXPORT const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 FLOOR_EXPORT void plugin_register(void);
 
-/* The same list as packet-hs.c's in_names. */
+/* The same lists as plugin/tcp_input.c's in_names: the segment's fields
+ * (what hs.two_pass asks for), and with FLOOR_OPTIONS the options' too
+ * (what hs.negotiation asks for). */
 static const char *const wanted_names[] = {
-    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "icmp", "icmpv6",
+    "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "tcp.window_size", "icmp", "icmpv6",
+    "tcp.options.mptcp.subtype",
+#ifdef FLOOR_OPTIONS
+    "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.tfo.request",
+    "tcp.options.tfo.cookie",
+#endif
 };
 
 static int proto_floor = -1;
