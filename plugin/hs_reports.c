@@ -349,7 +349,7 @@ static tap_packet_status hs_tree_packet(stats_tree *st, packet_info *pinfo, epan
             tick_stat_node(st, li->text, td->id_steps, FALSE);
         }
     }
-    for (int a = 0; a < HS_AN_COUNT; a++) {
+    for (int a = 0; a < HS_AN_COUNT && (r->anomalies >> a); a++) {
         if (!(r->anomalies & HS_AN_BIT(a)) || (HS_AN_FINAL_MASK & HS_AN_BIT(a)))
             continue;
         char buf[32];

@@ -377,7 +377,8 @@ static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, prot
 {
     if (r->step[0] && chat_seen(pinfo, ti))
         expert_add_info(pinfo, ti, r->step[0] <= HS_STEP_ACK ? &ei_open : &ei_close);
-    for (int a = 0; a < HS_AN_COUNT; a++) {
+    /* Most packets have none: stop past the highest bit set. */
+    for (int a = 0; a < HS_AN_COUNT && (anomalies >> a); a++) {
         if (!(anomalies & HS_AN_BIT(a)))
             continue;
         expert_add_info(pinfo, ti, &ei_anomaly[a]);
