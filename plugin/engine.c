@@ -672,11 +672,10 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
 
 /* ---- verdicts needing the whole capture ------------------------------------ */
 
-uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
+/* The verdicts about the packet `frame` (non-zero) of attempt c. */
+static uint32_t final_at(const hs_conn *c, uint32_t frame)
 {
     uint32_t a = 0;
-    if (!c || !r)
-        return 0;
     const hs_side *resp = &c->side[HS_RESPONDER];
     if (frame == c->step_frame[HS_STEP_SYN] && !(resp->flags & HS_SIDE_SENT))
         a |= HS_AN_BIT(HS_AN_SYN_UNANSWERED);
@@ -689,5 +688,20 @@ uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame
     if (frame == c->step_frame[HS_STEP_FIN2] && c->closer != HS_ROLE_NONE &&
         !(c->side[!c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
         a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
+    return a;
+}
+
+uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
+{
+    return c && r && frame ? final_at(c, frame) : 0;
+}
+
+uint32_t hs_conn_final_anomalies(const hs_conn *c)
+{
+    static const uint8_t carriers[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_FIN1, HS_STEP_FIN2 };
+    uint32_t a = 0;
+    for (size_t k = 0; c && k < sizeof carriers; k++)
+        if (c->step_frame[carriers[k]])
+            a |= final_at(c, c->step_frame[carriers[k]]);
     return a;
 }

@@ -274,6 +274,8 @@ size_t hs_engine_bytes(const hs_engine *eng);
 /* Verdicts about a packet that need the finished attempt: SYN never
  * answered, handshake never completed, FIN never acknowledged. */
 uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
+/* The same verdicts for the whole attempt: the union over its packets. */
+uint32_t hs_conn_final_anomalies(const hs_conn *c);
 
 /* Zeek conn_state and history of an attempt (as of its last segment so far). */
 hs_conn_state hs_conn_state_of(const hs_conn *c);

@@ -122,6 +122,7 @@ static void test_seed_steps(void)
     CHECK_STR(state(&rn, 10), "SF");
     CHECK_STR(hs_history_of(c), "ShADdfFa");
     CHECK(c->step_frame[HS_STEP_SYN] == 1 && c->step_frame[HS_STEP_ACK2] == 10);
+    CHECK(hs_conn_final_anomalies(c) == 0);
     CHECK(hs_engine_conn_count(rn.eng) == 1);
     hs_engine_free(rn.eng);
 }
@@ -297,6 +298,7 @@ static void test_syn_retransmissions_unanswered(void)
     CHECK(anomaly(&rn, 2, HS_AN_SYN_RETRANS) && anomaly(&rn, 3, HS_AN_SYN_RETRANS));
     CHECK(hs_final_anomalies(c, rn.r[1], 1) == HS_AN_BIT(HS_AN_SYN_UNANSWERED));
     CHECK(hs_final_anomalies(c, rn.r[2], 2) == 0);
+    CHECK(hs_conn_final_anomalies(c) == HS_AN_BIT(HS_AN_SYN_UNANSWERED));
     CHECK_STR(state(&rn, 3), "S0");
     CHECK_STR(hs_history_of(c), "S");
     CHECK(c->flags & HS_CONN_SYN_RETX);
@@ -532,6 +534,7 @@ static void test_fin_unacked(void)
     const hs_conn *c = conn(&rn, 4);
     CHECK(hs_final_anomalies(c, rn.r[4], 4) == HS_AN_BIT(HS_AN_FIN_UNACKED));
     CHECK(hs_final_anomalies(c, rn.r[3], 3) == 0);
+    CHECK(hs_conn_final_anomalies(c) == HS_AN_BIT(HS_AN_FIN_UNACKED));
     CHECK_STR(state(&rn, 4), "S2");
     hs_engine_free(rn.eng);
 }
