@@ -7,7 +7,8 @@
 
 add_custom_target(uninstall
   COMMAND ${CMAKE_COMMAND} -E rm -f "${HS_INSTALL_DIR}/hs${CMAKE_SHARED_MODULE_SUFFIX}"
-  COMMENT "Removing ${HS_INSTALL_DIR}/hs${CMAKE_SHARED_MODULE_SUFFIX}")
+  COMMAND ${CMAKE_COMMAND} -E rm -f "${HS_BIN_DIR}/hs-conn-log"
+  COMMENT "Removing ${HS_INSTALL_DIR}/hs${CMAKE_SHARED_MODULE_SUFFIX} and ${HS_BIN_DIR}/hs-conn-log")
 
 if(NOT UNIX OR APPLE)
   return()
@@ -15,6 +16,8 @@ endif()
 
 # The global folder, relative to the /usr prefix the package installs into.
 install(TARGETS hs LIBRARY DESTINATION "${Wireshark_PLUGIN_LIBDIR}/epan"
+        COMPONENT deb EXCLUDE_FROM_ALL)
+install(PROGRAMS "${PROJECT_SOURCE_DIR}/tools/hs-conn-log" DESTINATION bin
         COMPONENT deb EXCLUDE_FROM_ALL)
 
 find_program(DPKG_QUERY dpkg-query)
@@ -38,6 +41,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_LICENSE GPL-2.0-or-later)
 if(_libws)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libws}")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libws}, python3")
+else()
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3")
 endif()
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "tshark")   # hs-conn-log runs it
 include(CPack)
