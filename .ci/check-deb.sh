@@ -14,7 +14,7 @@ lock=(-o DPkg::Lock::Timeout=300)     # wait for another apt/dpkg instead of fai
 trap 'apt-get remove -y -qq "${lock[@]}" wireshark-plugin-handshake >/dev/null 2>&1 || true' EXIT
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${lock[@]}" "$(readlink -f "$deb")" >/dev/null
 global=$(tshark -G folders 2>/dev/null | awk -F'\t' '/^Global Plugins:/ {print $2}')
-ls -l "$global/epan/hs.so"
+ls -l "$global/epan/hs.so" /usr/bin/hs-conn-log
 if tshark -G plugins 2>/dev/null | grep -E '^hs\.so' ; then
     echo "the .deb installs and tshark loads hs.so from $global/epan"
 else

@@ -18,6 +18,8 @@ endif()
 # The global folder, relative to the /usr prefix the package installs into.
 install(TARGETS hs LIBRARY DESTINATION "${Wireshark_PLUGIN_LIBDIR}/epan"
         COMPONENT deb EXCLUDE_FROM_ALL)
+install(PROGRAMS "${PROJECT_SOURCE_DIR}/tools/hs-conn-log" DESTINATION bin
+        COMPONENT deb EXCLUDE_FROM_ALL)
 
 find_program(DPKG_QUERY dpkg-query)
 if(DPKG_QUERY)
@@ -40,10 +42,13 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_LICENSE GPL-2.0-or-later)
 if(_libws)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libws}")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libws}, python3")
+else()
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3")
 endif()
 # postinst names the personal copies that Wireshark now warns about.
 configure_file(${CMAKE_CURRENT_LIST_DIR}/deb/postinst.in ${CMAKE_BINARY_DIR}/deb/postinst @ONLY)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/deb/postinst)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "tshark")   # hs-conn-log runs it
 include(CPack)

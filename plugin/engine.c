@@ -843,11 +843,10 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
 
 /* ---- verdicts needing the whole capture ------------------------------------ */
 
-uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
+/* The verdicts about the packet `frame` (non-zero) of attempt c. */
+static uint32_t final_at(const hs_conn *c, uint32_t frame)
 {
     uint32_t a = 0;
-    if (!c || !r)
-        return 0;
     const hs_side *resp = &c->side[HS_RESPONDER];
     if (frame == c->step_frame[HS_STEP_SYN] && !(resp->flags & HS_SIDE_SENT))
         a |= HS_AN_BIT(HS_AN_SYN_UNANSWERED);
@@ -882,4 +881,19 @@ hs_vantage hs_vantage_of(const hs_conn *c)
     if (5 * syn_leg <= total)                  /* 80% after it */
         return HS_VANTAGE_RESPONDER;
     return HS_VANTAGE_BETWEEN;
+}
+
+uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
+{
+    return c && r && frame ? final_at(c, frame) : 0;
+}
+
+uint32_t hs_conn_final_anomalies(const hs_conn *c)
+{
+    static const uint8_t carriers[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_FIN1, HS_STEP_FIN2 };
+    uint32_t a = 0;
+    for (size_t k = 0; c && k < sizeof carriers; k++)
+        if (c->step_frame[carriers[k]])
+            a |= final_at(c, c->step_frame[carriers[k]]);
+    return a;
 }

@@ -200,6 +200,8 @@ enum { HS_ECN_SEEN = 0x8, HS_ECN_AE = 0x4, HS_ECN_CWR = 0x2, HS_ECN_ECE = 0x1 };
 typedef struct hs_zeek_end {
     uint32_t start;        /* Zeek's start_seq */
     uint32_t last_seq;     /* one past the highest sequence number seen */
+    uint32_t ack_seq;      /* highest acknowledgment of this side's data (Zeek's ack_seq) */
+    uint16_t seq_wraps, ack_wraps; /* times last_seq / ack_seq wrapped past 2^32 */
     uint32_t hist_last[3]; /* keys of the last S/H, F and R letters */
     uint32_t rxmit, rxmit_next;  /* retransmissions (T) and next threshold */
     uint8_t  state, prev_state;  /* hs_zstate */
@@ -207,7 +209,7 @@ typedef struct hs_zeek_end {
     uint8_t  pad;
 } hs_zeek_end;
 
-enum { HS_ZEND_DATA = 1 /* sent payload */ };
+enum { HS_ZEND_FIN = 1 /* sent a FIN (Zeek's FIN_cnt > 0) */ };
 
 #define HS_HISTORY_MAX 23
 
@@ -339,6 +341,8 @@ size_t hs_engine_bytes(const hs_engine *eng);
 /* Verdicts about a packet that need the finished attempt: SYN never
  * answered, handshake never completed, FIN never acknowledged. */
 uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
+/* The same verdicts for the whole attempt: the union over its packets. */
+uint32_t hs_conn_final_anomalies(const hs_conn *c);
 
 /* Where the capture was taken, from the validated handshake legs (SPEC
  * section 8): the SYN -> SYN+ACK leg holds the whole path's round trip
@@ -354,6 +358,14 @@ const char *hs_vantage_name(hs_vantage v);
 /* Zeek conn_state and history of an attempt (as of its last segment so far). */
 hs_conn_state hs_conn_state_of(const hs_conn *c);
 static inline const char *hs_history_of(const hs_conn *c) { return c->zeek.history; }
+
+/* Zeek's conn.log sizes (docs/conn-log.md): the payload bytes the endpoint
+ * `dir` sent, counted in sequence space as Zeek's TCP_Endpoint::Size() does
+ * (highest sequence number sent or acknowledged, less the SYN and FIN). */
+uint64_t hs_zeek_size(const hs_conn *c, int dir);
+/* Zeek's originator (a dir) and last_time (which stops once both sides closed). */
+static inline int hs_zeek_orig_dir(const hs_conn *c) { return c->zeek.orig_dir; }
+static inline int64_t hs_zeek_last_ns(const hs_conn *c) { return c->zeek.last_ns; }
 
 /* Names. */
 const char *hs_conn_state_name(hs_conn_state s);

@@ -115,4 +115,19 @@ WS_DLL_PUBLIC void register_seq_analysis(const char *name, const char *ui_name, 
 WS_DLL_PUBLIC hs_seq_item *sequence_analysis_create_sai_with_addresses(packet_info *pinfo,
                                                                       hs_seq_info *sainfo);
 
+/* ==== Connection log (hs_conn_log.c): a tshark -z handler ==================
+ * The handler of a stat_tap_ui returns whether it started from 4.6 on (and
+ * tshark then stops); before 4.6 it returns nothing, and Wireshark's own
+ * handlers exit on a bad argument, as this one does there. */
+#include <stdlib.h>
+#include <epan/stat_tap_ui.h>
+
+#if HS_WS_AT_LEAST(4, 6)
+typedef bool hs_stat_init_result;
+#define HS_STAT_INIT_DONE(ok) return (ok)
+#else
+typedef void hs_stat_init_result;
+#define HS_STAT_INIT_DONE(ok) do { if (!(ok)) exit(1); return; } while (0)
+#endif
+
 #endif /* HS_COMPAT_H */

@@ -5,6 +5,7 @@
  * 1. stats_tree "hs": `tshark -q -z hs,tree[,filter]`, Statistics > Handshake.
  * 2. Flow Graph "hs": `tshark -q -z flow,hs,standard|network[,filter]`, and
  *    "Handshake" in the GUI's Flow Graph (build option HS_FLOW_GRAPH).
+ * 3. The connection log `-z hs,conn[,filter]`: hs_conn_log.c.
  *
  * The tap queues a const hs_result * on every pass; hs_tap_conn() gives its
  * connection attempt, whose values are the ones "so far" in a single pass
@@ -491,4 +492,5 @@ void hs_reports_register(int proto_hs)
 {
     register_tree();
     register_flow(proto_hs);
+    hs_conn_log_register();            /* -z hs,conn (hs_conn_log.c) */
 }

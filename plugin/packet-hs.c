@@ -456,6 +456,11 @@ const hs_conn *hs_tap_conn(const hs_result *r)
     return r ? hs_engine_conn(engine, r->conn) : NULL;
 }
 
+const hs_conn *hs_conn_by_id(uint32_t id)
+{
+    return hs_engine_conn(engine, id);
+}
+
 /* ---- life cycle ------------------------------------------------------------- */
 
 static void hs_init(void)

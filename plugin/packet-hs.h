@@ -11,11 +11,14 @@ void proto_reg_handoff_hs(void);
 /* The "hs" tap queues a const hs_result * per packet (it lives until the
  * capture file is closed).  Reports get its connection attempt here. */
 const hs_conn *hs_tap_conn(const hs_result *r);
+/* A connection attempt of the capture by id (1, 2, ...), NULL past the last. */
+const hs_conn *hs_conn_by_id(uint32_t id);
 
 /* The "relative numbers" preference, for reports that print x, y, X, Y. */
 bool hs_pref_relative(void);
 
-/* Reports (stats_tree, Flow Graph) register from the handoff. */
+/* Reports (stats_tree, Flow Graph, the connection log) register from the handoff. */
 void hs_reports_register(int proto_hs);
+void hs_conn_log_register(void);
 
 #endif /* PACKET_HS_H */

@@ -96,6 +96,13 @@ static uint32_t seg_len(const hs_segment *s)
     return n + !!(s->flags & HS_TH_SYN) + !!(s->flags & HS_TH_FIN);
 }
 
+/* Zeek's start, ack and last sequence numbers of an endpoint, together. */
+static void base_at(hs_zeek_end *e, uint32_t start, uint32_t last)
+{
+    e->start = e->ack_seq = start;
+    e->last_seq = last;
+}
+
 static void init_endpoint(hs_zeek_end *e, const hs_segment *s)
 {
     bool syn = s->flags & HS_TH_SYN;
@@ -103,8 +110,7 @@ static void init_endpoint(hs_zeek_end *e, const hs_segment *s)
     switch ((hs_zstate)e->state) {
     case HS_Z_INACTIVE:
         if (!syn) {
-            e->start = s->seq - 1;          /* the first byte is relative 1 */
-            e->last_seq = s->seq;
+            base_at(e, s->seq - 1, s->seq); /* the first byte is relative 1 */
             return;
         }
         rebase = true;
@@ -114,9 +120,53 @@ static void init_endpoint(hs_zeek_end *e, const hs_segment *s)
     case HS_Z_RESET:  rebase = syn && e->prev_state == HS_Z_INACTIVE; break;
     default:          rebase = false; break;
     }
-    if (rebase) {
-        e->start = s->seq;
-        e->last_seq = s->seq + seg_len(s);
+    if (rebase)
+        base_at(e, s->seq, s->seq + seg_len(s));
+}
+
+/* One past the highest sequence number seen grows; crossing 2^32 counts a
+ * wrap (UpdateLastSeq), for connections beyond 4 GiB. */
+static void advance_last_seq(hs_zeek_end *e, uint32_t end)
+{
+    if (end < e->last_seq)
+        e->seq_wraps++;
+    e->last_seq = end;
+}
+
+/* Whether an acknowledgment lies before the peer's start (Zeek's
+ * get_relative_seq underflow), with the wrap it may have crossed. */
+static bool ack_underflows(const hs_zeek_end *p, uint32_t ack)
+{
+    int32_t d = (int32_t)(ack - p->ack_seq);
+    unsigned wraps = p->ack_wraps;
+    if (d < 0 && wraps && ack > p->ack_seq)
+        wraps--;
+    else if (d > 0 && ack < p->ack_seq)
+        wraps++;
+    return wraps == 0 && (int32_t)(ack - p->start) < 0;
+}
+
+/* An acknowledgment from `dir` moves its peer's ack_seq (init_peer,
+ * update_ack_seq): Zeek counts acknowledged bytes it never saw as sent. */
+static void ack_received(hs_zeek *z, int dir, const hs_segment *s)
+{
+    hs_zeek_end *p = &z->end[!dir];
+    uint32_t ack = s->ack;
+    if (!(s->flags & HS_TH_ACK) || !(s->have & HS_HAVE_ACK))
+        return;
+    if (p->state == HS_Z_INACTIVE) {
+        base_at(p, ack - 1, ack - 1);       /* as though it had sent a SYN */
+        return;
+    }
+    if (ack_underflows(p, ack) || (s->flags & HS_TH_RST))
+        return;                             /* Zeek trusts no ack on a RST */
+    int32_t d = (int32_t)(ack - p->ack_seq);
+    if (ack == 0 && d > 1048576)
+        return;                             /* a broken ack, not a wrap onto 0 */
+    if (d > 0) {
+        if (ack < p->ack_seq)
+            p->ack_wraps++;
+        p->ack_seq = ack;
     }
 }
 
@@ -142,11 +192,11 @@ static void update_last_seq(hs_zeek *z, int dir, const hs_segment *s, hs_zstate 
     if ((s->flags & (HS_TH_SYN | HS_TH_RST)) && mag > 1048576)
         return;
     if ((s->flags & HS_TH_FIN) && e->last_seq == e->start + 1)
-        e->last_seq = end;
+        advance_last_seq(e, end);
     else if (before == HS_Z_RESET)
         return;
     else if (d > 0)
-        e->last_seq = end;
+        advance_last_seq(e, end);
     else if (s->len)
         scaled_letter(z, dir, &e->rxmit, &e->rxmit_next, 'T');
 }
@@ -318,9 +368,10 @@ void hs_zeek_update(hs_zeek *z, bool first, const hs_segment *s)
     update_history(z, dir, s, s->seq - e->start);
     if (z->did_close != 3)
         z->last_ns = s->time_ns;
+    if (s->flags & HS_TH_FIN)
+        e->flags |= HS_ZEND_FIN;
+    ack_received(z, dir, s);
     update_last_seq(z, dir, s, before);
-    if (s->len && !(s->flags & HS_TH_RST))
-        e->flags |= HS_ZEND_DATA;
     update_state(z, dir, s->flags, s->len);
     if (before == HS_Z_INACTIVE && dir == z->orig_dir &&
         (e->state == HS_Z_SYN_SENT || e->state == HS_Z_SYN_ACK_SENT))
@@ -357,7 +408,7 @@ hs_conn_state hs_conn_state_of(const hs_conn *c)
 
     if (rs == HS_Z_RESET) {
         if (os == HS_Z_SYN_SENT || os == HS_Z_SYN_ACK_SENT ||
-            (os == HS_Z_RESET && !(oe->flags & HS_ZEND_DATA) && !(re->flags & HS_ZEND_DATA)))
+            (os == HS_Z_RESET && hs_zeek_size(c, z->orig_dir) == 0 && hs_zeek_size(c, !z->orig_dir) == 0))
             return HS_CS_REJ;
         return inactive(os) ? HS_CS_RSTRH : HS_CS_RSTR;
     }
@@ -377,4 +428,31 @@ hs_conn_state hs_conn_state_of(const hs_conn *c)
     if (os == HS_Z_ESTABLISHED && rs == HS_Z_ESTABLISHED)
         return HS_CS_S1;
     return HS_CS_OTH;
+}
+
+/* ---- sizes (conn.log orig_bytes, resp_bytes) ------------------------------------- */
+
+static uint64_t full_seq(uint32_t seq, uint16_t wraps)
+{
+    return ((uint64_t)wraps << 32) + seq;
+}
+
+/* Zeek's TCP_Endpoint::Size(): sequence space from the start to the highest
+ * number sent or acknowledged, without the SYN and the FIN, in Zeek's
+ * unsigned 64-bit arithmetic.  A SYN answered by nothing but the sender's
+ * own RST counts 0 unless the peer acknowledged data (NoDataAcked). */
+uint64_t hs_zeek_size(const hs_conn *c, int dir)
+{
+    const hs_zeek_end *e = &c->zeek.end[dir & 1], *p = &c->zeek.end[!(dir & 1)];
+    uint64_t last = full_seq(e->last_seq, e->seq_wraps), ack = full_seq(e->ack_seq, e->ack_wraps);
+    bool no_data_acked = ack == e->start || ack == (uint64_t)e->start + 1;
+    if (e->prev_state == HS_Z_SYN_SENT && e->state == HS_Z_RESET && p->state == HS_Z_INACTIVE &&
+        !no_data_acked)
+        return 0;
+    uint64_t size = (last > ack ? last : ack) - e->start;
+    if (size)
+        size--;                             /* the SYN */
+    if ((e->flags & HS_ZEND_FIN) && size)
+        size--;                             /* the FIN */
+    return size;
 }

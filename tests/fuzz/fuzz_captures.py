@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Corrupted-capture fuzzing, like Wireshark's tools/fuzz-test.sh: every
 capture is damaged with `editcap -E PROB --seed SEED` (fixed seeds, so any
-failure replays) and read twice with the plugin loaded, `tshark -V -r` (the
-first pass reads the tcp tap) and `tshark -2 -V -r` with the two_pass
+failure replays) and read twice with the plugin loaded, `tshark -V -z hs,conn -r`
+(the first pass reads the tcp tap; the connection log is drawn at the end) and
+`tshark -2 -V -r` with the two_pass
 preference (the first pass reads tree fields)
 (through tests/integration/hstest.py: as an ordinary user, from a staged
 world-readable copy).  Build the plugin with -DHS_SANITIZE=ON and preload
@@ -126,8 +127,10 @@ class Fuzzer:
     def tshark(self, path, plugin=True):
         """None if the run is clean, else what went wrong."""
         for passes in ([], ["-2"]):
+            # The single pass also draws the connection log at the end.
+            report = ["-z", "hs,conn"] if plugin and not passes else []
             try:
-                out = (self.ts if plugin else self.bare).run(passes + ["-V", "-r", path])
+                out = (self.ts if plugin else self.bare).run(passes + ["-V"] + report + ["-r", path])
             except RuntimeError as e:
                 return str(e)
             except UnicodeDecodeError as e:

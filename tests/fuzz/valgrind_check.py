@@ -32,7 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 import hstest  # noqa: E402
 
-PLUGIN_FRAMES = re.compile(r"\b(hs\.so|packet-hs\.c|engine\.c|labels\.c|zeek\.c|hs_reports\.c|plugin\.c)\b")
+PLUGIN_FRAMES = re.compile(r"\b(hs\.so|packet-hs\.c|engine\.c|labels\.c|zeek\.c|hs_reports\.c|hs_conn_log\.c|"
+                           r"tcp_input\.c|tuple_ids\.c|plugin\.c)\b")
 HELPER_ENV = {k: v for k, v in os.environ.items()
               if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
 # --keep-debuginfo: tshark unloads its plugins before the leak check, and
@@ -41,6 +42,9 @@ HELPER_ENV = {k: v for k, v in os.environ.items()
 VALGRIND = ["valgrind", "--tool=memcheck", "--keep-debuginfo=yes", "--leak-check=full",
             "--show-leak-kinds=definite",
             "--errors-for-leak-kinds=definite", "--num-callers=50", "--track-origins=yes"]
+
+
+RUNS_PER_CAPTURE = 3               # -V, -2 -V, -q -z hs,conn (see one() in main)
 
 
 def records(log):
@@ -132,19 +136,27 @@ def main():
                 return cap, str(e)
             if "Handshake" not in out:
                 return cap, f"tshark {' '.join(passes)} -V: the plugin did not run (no Handshake tree)"
+        # The connection log, with and without a filter (its listeners are
+        # freed by Wireshark at exit, one by one).
+        try:
+            out = ts.run(["-q", "-r", cap, "-z", "hs,conn", "-z", "hs,conn,hs.attempt==1"])
+        except RuntimeError as e:
+            return cap, str(e)
+        if out.count("#path\tconn") != 2:
+            return cap, "tshark -z hs,conn: no connection log"
         return cap, None
 
     # Each run logs to vg.<pid>.log; valgrind writes tshark's command line
     # at the top, which says which capture it read.
     with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
         results = list(pool.map(one, caps))
-    by_cap = {}
-    for log in glob.glob(os.path.join(logs, "vg.*.log")):
+    by_cap = {}                    # every run of a capture has a log of its own
+    for log in sorted(glob.glob(os.path.join(logs, "vg.*.log"))):
         with open(log, errors="replace") as f:
             head = f.read(4096)
         for cap in caps:
             if cap in head:
-                by_cap[cap] = log
+                by_cap.setdefault(cap, []).append(log)
     ours = {"leak": 0, "error": 0}
     theirs = {"leak": 0, "error": 0}
     anonymous = 0
@@ -152,12 +164,12 @@ def main():
         name = os.path.basename(cap)
         if err:
             failures.append(f"{name}: tshark under valgrind failed: {err.splitlines()[0]}")
-        log = by_cap.get(cap)
-        if not log:
-            failures.append(f"{name}: no valgrind log")
+        cap_logs = by_cap.get(cap, [])
+        if len(cap_logs) != RUNS_PER_CAPTURE:
+            failures.append(f"{name}: {len(cap_logs)} valgrind logs for {RUNS_PER_CAPTURE} runs")
             continue
         n_ours = {"leak": 0, "error": 0}
-        for rec in records(log):
+        for rec in (rec for log in cap_logs for rec in records(log)):
             kind = classify(rec)
             if not kind:
                 continue
@@ -171,12 +183,13 @@ def main():
                 failures.append(f"{name}: {kind} in the plugin:\n  " + "\n  ".join(rec))
             elif a.show_all:
                 print(f"{name}: {kind} outside the plugin:\n  " + "\n  ".join(rec))
-        summary = next((l for rec in records(log) for l in rec if l.startswith("ERROR SUMMARY")), "")
+        summaries = [next((l for rec in records(log) for l in rec if l.startswith("ERROR SUMMARY")), "no summary")
+                     for log in cap_logs]
         print(f"valgrind: {name}: plugin {n_ours['leak']} definite leaks, {n_ours['error']} errors "
-              f"(whole tshark: {summary or 'no summary'})")
+              f"(whole tshark, per run: {'; '.join(summaries)})")
     for f in failures:
         print("FAIL:", f)
-    print(f"valgrind_check: {2 * len(caps)} runs, plugin: {ours['leak']} definite leaks, {ours['error']} errors; "
+    print(f"valgrind_check: {RUNS_PER_CAPTURE * len(caps)} runs, plugin: {ours['leak']} definite leaks, {ours['error']} errors; "
           f"tshark/glib's own: {theirs['leak']} definite leaks, {theirs['error']} errors"
           f"{f' ({anonymous} with frames in unloaded code)' if anonymous else ''}; "
           f"{time.time() - t0:.0f} s; {'ok' if not failures else 'FAILED'}")

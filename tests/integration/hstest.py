@@ -10,6 +10,7 @@ loaded twice.
 """
 import atexit
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import tempfile
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED_DIR = os.environ.get("HS_SHARED_DIR", os.path.join(os.path.dirname(SOURCE_DIR), "shared"))
 SKIP = 77  # ctest SKIP_RETURN_CODE
+HS_CONN_LOG = os.path.join(SOURCE_DIR, "tools", "hs-conn-log")
 
 # The columns of the golden files: what the plugin says about each packet.
 GOLDEN_FIELDS = [
@@ -101,6 +103,33 @@ class Tshark:
                 raise RuntimeError(f"tshark reported: {line}")
         return p.stdout
 
+    def wrapper(self, name="tshark", plugins=None):
+        """An executable script in the stage that runs this tshark as run()
+        does (same user, environment and plugin folder, or `plugins`), with
+        its own stdout, stderr and exit status: for tools that run tshark
+        themselves (tools/hs-conn-log --tshark)."""
+        env = dict(self.env)
+        if plugins is not None:
+            env["WIRESHARK_PLUGIN_DIR"] = plugins
+        cmd = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()] + ["tshark"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "nobody", "--"] + cmd
+        path = os.path.join(self.stage, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\nexec " + " ".join(shlex.quote(c) for c in cmd) + ' "$@"\n')
+        os.chmod(path, 0o755)
+        return path
+
+    def share(self, path):
+        """Make a file or folder made in the stage readable by the tshark user."""
+        os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
+        for root, dirs, files in os.walk(path) if os.path.isdir(path) else ():
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        return path
+
     def fields(self, capture, fields, two_pass=False, extra=()):
         args = ["-r", capture, "-T", "fields", "-E", "header=y", "-E", "occurrence=a",
                 "-E", "aggregator=,"] + list(extra)
@@ -156,3 +185,33 @@ def diff(expected, actual, what):
     import difflib
     d = "\n".join(difflib.unified_diff(expected, actual, "expected", "actual", lineterm=""))
     print(f"MISMATCH: {what}\n{d}")
+
+
+class ConnLog:
+    """A Zeek ASCII conn.log (from -z hs,conn or tools/hs-conn-log): its
+    header lines, #fields, #types and rows (dicts by field name)."""
+
+    def __init__(self, text):
+        self.meta, self.fields, self.types, self.lines = [], None, None, []
+        for line in text.rstrip("\n").split("\n"):
+            if line.startswith("#fields\t"):
+                self.fields = line.split("\t")[1:]
+            elif line.startswith("#types\t"):
+                self.types = line.split("\t")[1:]
+            elif line.startswith("#"):
+                self.meta.append(line)
+            elif line:
+                self.lines.append(line)
+        self.rows = [dict(zip(self.fields or [], line.split("\t"))) for line in self.lines]
+
+    def stable(self):
+        """Everything but the #open and #close times, as lines."""
+        return [m for m in self.meta if not m.startswith(("#open\t", "#close\t"))] + \
+            ["\t".join(["#fields"] + (self.fields or [])), "\t".join(["#types"] + (self.types or []))] + self.lines
+
+
+def endpoint(text):
+    """'1.2.3.4:80' or '[2001:db8::1]:80' -> ('1.2.3.4', '80')"""
+    import re
+    m = re.fullmatch(r"\[?([^\]]+?)\]?:(\d+)", text)
+    return (m.group(1), m.group(2)) if m else (text, "")

@@ -109,6 +109,7 @@ static void test_seed_steps(void)
     CHECK_STR(state(&rn, 10), "SF");
     CHECK_STR(hs_history_of(c), "ShADdfFa");
     CHECK(c->step_frame[HS_STEP_SYN] == 1 && c->step_frame[HS_STEP_ACK2] == 10);
+    CHECK(hs_conn_final_anomalies(c) == 0);
     CHECK(hs_engine_conn_count(rn.eng) == 1);
     hs_engine_free(rn.eng);
 }
@@ -290,6 +291,7 @@ static void test_syn_retransmissions_unanswered(void)
     CHECK(anomaly(&rn, 2, HS_AN_SYN_RETRANS) && anomaly(&rn, 3, HS_AN_SYN_RETRANS));
     CHECK(hs_final_anomalies(c, rn.r[1], 1) == HS_AN_BIT(HS_AN_SYN_UNANSWERED));
     CHECK(hs_final_anomalies(c, rn.r[2], 2) == 0);
+    CHECK(hs_conn_final_anomalies(c) == HS_AN_BIT(HS_AN_SYN_UNANSWERED));
     CHECK_STR(state(&rn, 3), "S0");
     CHECK_STR(hs_history_of(c), "S");
     CHECK(c->flags & HS_CONN_SYN_RETX);
@@ -526,6 +528,7 @@ static void test_fin_unacked(void)
     const hs_conn *c = conn(&rn, 4);
     CHECK(hs_final_anomalies(c, rn.r[4], 4) == HS_AN_BIT(HS_AN_FIN_UNACKED));
     CHECK(hs_final_anomalies(c, rn.r[3], 3) == 0);
+    CHECK(hs_conn_final_anomalies(c) == HS_AN_BIT(HS_AN_FIN_UNACKED));
     CHECK_STR(state(&rn, 4), "S2");
     hs_engine_free(rn.eng);
 }
@@ -889,6 +892,65 @@ static void test_history_is_bounded(void)
     hs_engine_free(rn.eng);
 }
 
+/* ---- Zeek's conn.log sizes: sequence space, as TCP_Endpoint::Size() ------ */
+
+static void test_zeek_size_seed(void)
+{
+    run rn = feed(seed, 10);
+    const hs_conn *c = conn(&rn, 10);
+    CHECK(hs_zeek_orig_dir(c) == C);
+    CHECK(hs_zeek_size(c, C) == 361 && hs_zeek_size(c, S) == 223);   /* SYN and FIN not counted */
+    /* last_time stops once both sides closed: the final ACK is not in it. */
+    CHECK(hs_zeek_last_ns(c) == 9 * 10000000 && c->last_ns == 10 * 10000000);
+    hs_engine_free(rn.eng);
+}
+
+static void test_zeek_size_rules(void)
+{
+    /* A lone SYN: nothing sent, nothing answered. */
+    const tpkt s0[] = { { 0, C, SYN, 1, 0, 0 } };
+    run rn = feed_timed(s0, 1, 0);
+    CHECK(hs_zeek_size(conn(&rn, 1), C) == 0 && hs_zeek_size(conn(&rn, 1), S) == 0);
+    hs_engine_free(rn.eng);
+    /* Acknowledged but never seen: Zeek counts the 50 bytes the capture missed. */
+    const tpkt gap[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                         { .3, C, PSH | ACK, 2, 10, 100 }, { .4, S, ACK, 10, 152, 0 } };
+    rn = feed_timed(gap, 5, 0);
+    CHECK(hs_zeek_size(conn(&rn, 5), C) == 150);
+    hs_engine_free(rn.eng);
+    /* A RST's payload is not stream data, nor is an acknowledgment on a RST trusted. */
+    const tpkt rst[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, PSH | ACK, 2, 10, 5 },
+                         { .3, S, RST | ACK, 10, 900, 40 } };
+    rn = feed_timed(rst, 4, 0);
+    CHECK(hs_zeek_size(conn(&rn, 4), C) == 5 && hs_zeek_size(conn(&rn, 4), S) == 0);
+    hs_engine_free(rn.eng);
+    /* Sequence numbers wrapping past 2^32 inside the data. */
+    const tpkt wrap[] = { { 0, C, SYN, 0xffffff00u, 0, 0 }, { .1, S, SYN | ACK, 9, 0xffffff01u, 0 },
+                          { .2, C, PSH | ACK, 0xffffff01u, 10, 0x100 }, { .3, C, PSH | ACK, 0x01, 10, 0x100 },
+                          { .4, S, ACK, 10, 0x101, 0 } };
+    rn = feed_timed(wrap, 4, 0);            /* seen: the sent data wraps */
+    CHECK(hs_zeek_size(conn(&rn, 4), C) == 0x200);
+    hs_engine_free(rn.eng);
+    rn = feed_timed(wrap, 5, 0);            /* acknowledged: the ack wraps too */
+    CHECK(hs_zeek_size(conn(&rn, 5), C) == 0x200);
+    hs_engine_free(rn.eng);
+    /* A half-open connection discovered and aborted: SYN, an ACK from the
+     * silent side (which Zeek ignores for its state), the originator's RST. */
+    const tpkt half[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, ACK, 9, 50, 0 }, { .2, C, RST, 2, 0, 0 } };
+    rn = feed_timed(half, 3, 0);
+    CHECK(hs_zeek_size(conn(&rn, 3), C) == 0);
+    CHECK_STR(hs_history_of(conn(&rn, 3)), "SaR");
+    hs_engine_free(rn.eng);
+    /* Both sides reset: REJ only if neither sent anything by sequence space,
+     * acknowledged-but-unseen bytes included. */
+    const tpkt both[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, ACK, 2, 10, 0 },
+                          { .3, S, ACK, 10, 52, 0 }, { .4, C, RST, 52, 0, 0 }, { .5, S, RST, 10, 0, 0 } };
+    expect_zeek(both, 6, 0, "RSTR", "ShAaRr");
+    const tpkt none[] = { { 0, C, SYN, 1, 0, 0 }, { .1, S, SYN | ACK, 9, 2, 0 }, { .2, C, RST, 2, 0, 0 },
+                          { .3, S, RST, 10, 0, 0 } };
+    expect_zeek(none, 4, 0, "REJ", "ShRr");
+}
+
 int main(void)
 {
     RUN(test_seed_steps);
@@ -940,6 +1002,8 @@ int main(void)
     RUN(test_zeek_timers_split_attempts);
     RUN(test_zeek_port_heuristic);
     RUN(test_history_is_bounded);
+    RUN(test_zeek_size_seed);
+    RUN(test_zeek_size_rules);
     printf("engine: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
