@@ -32,6 +32,7 @@
 
 #include "engine.h"
 #include "labels.h"
+#include "negotiation.h"
 #include "packet-hs.h"
 
 #define CLI "hs,conn"
@@ -297,6 +298,54 @@ static void col_rtt(GString *s, const row *w)
         g_string_append(s, UNSET);
 }
 
+/* A span between two of the attempt's times (ns), where both are known. */
+static void put_span(GString *s, int64_t from, int64_t to)
+{
+    if (!from || !to)
+        g_string_append(s, UNSET);
+    else
+        put_fixed6(s, (to - from + 500) / 1000);
+}
+
+static void col_connect(GString *s, const row *w) { put_span(s, w->c->syn_ns, w->c->open_ns); }
+static void col_close(GString *s, const row *w)   { put_span(s, w->c->fin_ns, w->c->closed_ns); }
+
+static void put_retries(GString *s, bool sent, uint8_t n)
+{
+    if (sent)
+        put_count(s, n);
+    else
+        g_string_append(s, UNSET);
+}
+
+static void col_syn_retries(GString *s, const row *w)
+{
+    put_retries(s, w->c->syn_ns != 0, w->c->side[HS_INITIATOR].retries);
+}
+
+static void col_synack_retries(GString *s, const row *w)
+{
+    put_retries(s, (w->c->side[HS_RESPONDER].flags & HS_SIDE_SYNACK) != 0, w->c->side[HS_RESPONDER].retries);
+}
+
+static void col_vantage(GString *s, const row *w)
+{
+    hs_vantage v = hs_vantage_of(w->c);
+    g_string_append(s, v != HS_VANTAGE_NONE ? hs_vantage_name(v) : UNSET);
+}
+
+/* The negotiation summary, where a SYN or SYN+ACK was seen. */
+static void col_negotiation(GString *s, const row *w)
+{
+    char text[160];
+    if (!hs_nego_offer_seen(w->c, HS_INITIATOR) && !hs_nego_offer_seen(w->c, HS_RESPONDER)) {
+        g_string_append(s, UNSET);
+        return;
+    }
+    hs_nego_summary(w->c, text, sizeof text);
+    g_string_append(s, text);
+}
+
 /* Zeek sets duration, orig_bytes and resp_bytes only when duration > 0. */
 static void col_duration(GString *s, const row *w)
 {
@@ -400,6 +449,12 @@ static const column columns[] = {
     { "hs.rtt.syn_synack", "interval", col_rtt1 },
     { "hs.rtt.synack_ack", "interval", col_rtt2 },
     { "hs.rtt.handshake", "interval", col_rtt },
+    { "hs.connect_time", "interval", col_connect },
+    { "hs.close.duration", "interval", col_close },
+    { "hs.syn.retries", "count", col_syn_retries },
+    { "hs.synack.retries", "count", col_synack_retries },
+    { "hs.vantage", "string", col_vantage },
+    { "hs.opt.summary", "string", col_negotiation },
     { "hs.anomalies", "set[string]", col_anomalies },
 };
 
