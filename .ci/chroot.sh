@@ -20,7 +20,7 @@ readonly CHROOT_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 readonly APT_OPTS="-o Acquire::Check-Valid-Until=false -o Acquire::Retries=3 -o Dpkg::Use-Pty=0"
 # wireshark-dev pulls libglib2.0-dev too; it is listed because WiresharkTargets.cmake
 # puts the GLib include directories on the epan target.
-readonly BASE_PACKAGES="tshark libwireshark-dev wireshark-dev cmake gcc g++ libc6-dev make pkg-config python3 ca-certificates libglib2.0-dev tcptrace"
+readonly BASE_PACKAGES="tshark libwireshark-dev wireshark-dev cmake gcc g++ libc6-dev make pkg-config python3 ca-certificates libglib2.0-dev"
 SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 readonly SELF
 

@@ -12,7 +12,9 @@ agree when they are within tcptrace's resolution (0.05 ms either way).
 
 Connections are paired by 4-tuple, in order.  Every difference must be one
 written down in DIFFERENCES (with its reason), and every one written down
-must still occur.  Skipped, saying so, without tcptrace.
+must still occur.  Skipped, saying so, without tcptrace (CI installs it
+on the host; Debian sid no longer ships it, and the legs come from the
+engine, the same on every Wireshark version).
 
 usage: check_tcptrace.py BUILD_DIR
 """
