@@ -27,6 +27,7 @@
 static int proto_hs = -1;
 static int hs_tap = -1;
 static int expert_tap = -1;            /* Wireshark's own: Expert Info dialog, -z expert */
+static int proto_ws_expert = -1;       /* _ws.expert: a filter or column on expert fields */
 static dissector_handle_t hs_handle;
 static hs_engine *engine;              /* per capture file: init .. cleanup */
 static hs_pref_bool pref_relative = FALSE;
@@ -221,16 +222,54 @@ static void add_timing(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
         proto_item_set_generated(proto_tree_add_string(tt, hf_vantage, tvb, 0, 0, hs_vantage_name(v)));
 }
 
+/* Whether an item of field hf is kept: always in a visible tree; in the
+ * fake trees of -Y and -T fields' fields only when that field is asked for.
+ * A string for an item nobody keeps is not built. */
+static bool kept(proto_tree *tree, int hf)
+{
+    return proto_field_is_referenced(tree, hf);
+}
+
+/* The fields of the Connection and Negotiation subtrees: in a fake tree
+ * that keeps none of them, the subtree is not built at all (a filter on
+ * hs.step need not pay for thirty items it drops). */
+static const int *const conn_fields[] = {
+    &hf_stream, &hf_attempt, &hf_initiator, &hf_responder, &hf_conn_state, &hf_history, &hf_close_initiator,
+    &hf_packets, &hf_duration, &hf_last, &hf_rtt_syn_synack, &hf_rtt_synack_ack, &hf_rtt_handshake,
+    &hf_rtt_note, &hf_syn_retries, &hf_synack_retries, &hf_connect_time, &hf_close_duration, &hf_vantage,
+    &hf_frame[HS_STEP_SYN], &hf_frame[HS_STEP_SYNACK], &hf_frame[HS_STEP_ACK], &hf_frame[HS_STEP_FIN1],
+    &hf_frame[HS_STEP_ACK1], &hf_frame[HS_STEP_FIN2], &hf_frame[HS_STEP_ACK2], NULL,
+};
+static const int *const nego_fields[] = {
+    &hf_opt_summary, &hf_opt_mss[0], &hf_opt_mss[1], &hf_opt_wscale[0], &hf_opt_wscale[1], &hf_opt_ws,
+    &hf_opt_sack, &hf_opt_ts, &hf_opt_ecn, &hf_opt_tfo, &hf_opt_mptcp, &hf_opt_note, NULL,
+};
+
+static bool any_kept(proto_tree *tree, const int *const *hfs)
+{
+    for (; *hfs; hfs++)
+        if (kept(tree, **hfs))
+            return true;
+    return false;
+}
+
+static void add_endpoint(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int hf, const address *a,
+                         guint32 port)
+{
+    if (!kept(tree, hf))
+        return;
+    const char *fmt = a->type == AT_IPv6 ? "[%s]:%u" : "%s:%u";
+    proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0,
+        wmem_strdup_printf(HS_PACKET_POOL(pinfo), fmt, address_to_str(HS_PACKET_POOL(pinfo), a), port)));
+}
+
 static void add_endpoints(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r)
 {
     bool from_init = !(r->flags & HS_RES_RESPONDER);
-    const address *ia = from_init ? &pinfo->src : &pinfo->dst, *ra = from_init ? &pinfo->dst : &pinfo->src;
-    guint32 ip = from_init ? pinfo->srcport : pinfo->destport, rp = from_init ? pinfo->destport : pinfo->srcport;
-    const char *fmt = ia->type == AT_IPv6 ? "[%s]:%u" : "%s:%u";
-    proto_item_set_generated(proto_tree_add_string(tree, hf_initiator, tvb, 0, 0,
-        wmem_strdup_printf(HS_PACKET_POOL(pinfo), fmt, address_to_str(HS_PACKET_POOL(pinfo), ia), ip)));
-    proto_item_set_generated(proto_tree_add_string(tree, hf_responder, tvb, 0, 0,
-        wmem_strdup_printf(HS_PACKET_POOL(pinfo), fmt, address_to_str(HS_PACKET_POOL(pinfo), ra), rp)));
+    add_endpoint(tree, tvb, pinfo, hf_initiator, from_init ? &pinfo->src : &pinfo->dst,
+                 from_init ? pinfo->srcport : pinfo->destport);
+    add_endpoint(tree, tvb, pinfo, hf_responder, from_init ? &pinfo->dst : &pinfo->src,
+                 from_init ? pinfo->destport : pinfo->srcport);
 }
 
 static void add_rtt(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
@@ -265,10 +304,11 @@ static void add_bool(proto_tree *tree, tvbuff_t *tvb, int hf, bool v)
  * preference off) it says how to get them. */
 static void add_negotiation(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
 {
-    char text[160];
+    char text[160] = "";
     if (!hs_nego_offer_seen(c, HS_INITIATOR) && !hs_nego_offer_seen(c, HS_RESPONDER))
         return;                                   /* no SYN nor SYN+ACK: nothing negotiated */
-    hs_nego_summary(c, text, sizeof text);
+    if (kept(tree, hf_opt_summary))
+        hs_nego_summary(c, text, sizeof text);
     proto_item *ti = proto_tree_add_string_format(tree, hf_opt_summary, tvb, 0, 0, text, "Negotiation: %s", text);
     proto_item_set_generated(ti);
     proto_tree *nt = proto_item_add_subtree(ti, ett_nego);
@@ -332,12 +372,14 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
 /* The step item: the sentence with the numbers, then its parts. */
 static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_result *r, const hs_conn *c)
 {
-    char text[160];
+    char text[160] = "";
     const hs_label_info *li = hs_label_info_of((hs_label)r->label);
-    const char *label = (r->flags & HS_RES_RETRANS)
-        ? wmem_strdup_printf(HS_PACKET_POOL(pinfo), "%s (retransmission)", li->text) : li->text;
-
-    hs_describe(r, c, pref_relative, text, sizeof text);
+    const char *label = li->text;
+    if (kept(tree, hf_label)) {
+        if (r->flags & HS_RES_RETRANS)
+            label = wmem_strdup_printf(HS_PACKET_POOL(pinfo), "%s (retransmission)", li->text);
+        hs_describe(r, c, pref_relative, text, sizeof text);
+    }
     proto_item *ti = proto_tree_add_string_format(tree, hf_label, tvb, 0, 0, label, "%s", text);
     proto_item_set_generated(ti);
     proto_tree *st = proto_item_add_subtree(ti, ett_step);
@@ -362,20 +404,22 @@ static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     return ti;
 }
 
-/* Whether a normal step's Chat item can be seen: on our tree item, by an
- * Expert Info listener, or in an Expert column.  Without any of them the call
+/* Whether a normal step's Chat item can be seen: in a visible tree, in a
+ * fake one (-Y, -T fields' fields) that asks for it or for expert fields,
+ * by an Expert Info listener, or in an Expert column.  Otherwise the call
  * only costs: in tshark's summary mode it was a third of the plugin's time
  * (a cold walk through the expert code on 7 packets in 10; tests/bench).
  * Anomalies are always reported. */
-static bool chat_seen(packet_info *pinfo, proto_item *ti)
+static bool chat_seen(packet_info *pinfo, proto_tree *tree)
 {
-    return ti || have_tap_listener(expert_tap) || col_get_text(pinfo->cinfo, COL_EXPERT);
+    return kept(tree, ei_open.hf) || kept(tree, ei_close.hf) || kept(tree, proto_ws_expert) ||
+           have_tap_listener(expert_tap) || col_get_text(pinfo->cinfo, COL_EXPERT);
 }
 
 static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *ti, uint32_t anomalies,
                        const hs_result *r)
 {
-    if (r->step[0] && chat_seen(pinfo, ti))
+    if (r->step[0] && chat_seen(pinfo, tree))
         expert_add_info(pinfo, ti, r->step[0] <= HS_STEP_ACK ? &ei_open : &ei_close);
     /* Most packets have none: stop past the highest bit set. */
     for (int a = 0; a < HS_AN_COUNT && (anomalies >> a); a++) {
@@ -438,8 +482,10 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
             hs_kstate_name((hs_kstate)r->kstate[HS_INITIATOR])));
         proto_item_set_generated(proto_tree_add_string(ht, hf_state_resp, tvb, 0, 0,
             hs_kstate_name((hs_kstate)r->kstate[HS_RESPONDER])));
-        add_connection(ht, tvb, pinfo, r, c);
-        add_negotiation(ht, tvb, c);
+        if (any_kept(ht, conn_fields))
+            add_connection(ht, tvb, pinfo, r, c);
+        if (any_kept(ht, nego_fields))
+            add_negotiation(ht, tvb, c);
     }
     add_expert(pinfo, ht, tvb, ti, anomalies, r);
     tap_queue_packet(hs_tap, pinfo, r);
@@ -470,6 +516,7 @@ static void hs_init(void)
     last_analysed = 0;
     options_read = pref_negotiation;
     expert_tap = find_tap_id("expert");    /* registered by epan after the plugins' handoffs */
+    proto_ws_expert = proto_get_id_by_filter_name("_ws.expert");
     if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs)))
         hs_input_start(hs_handle, pref_two_pass, pref_negotiation);
 }

@@ -6,7 +6,8 @@ packet-hs.c skips a step's Chat item when nobody can see it (no Handshake
 tree item, no Expert Info listener, no Expert column), because in summary
 mode it costs a third of the plugin's time.  Each way of seeing it must
 still get it, on the seed capture (3 opening steps, 4 close steps):
-`-z expert`, an Expert column, and the expert fields of a filtered tree.
+`-z expert`, an Expert column, a filter on the item itself, and a filter
+on Wireshark's own expert fields.
 
 usage: check_expert_chat.py BUILD_DIR
 """
@@ -40,6 +41,11 @@ def main():
     out = ts.run(["-r", seed, "-Y", "hs.close", "-T", "fields", "-e", "frame.number"])
     if len(out.split()) != 4:
         failures.append(f"-Y hs.close matched frames {out.split()}, expected the 4 close steps")
+    # ... and on Wireshark's own expert fields.
+    out = ts.run(["-r", seed, "-Y", '_ws.expert.message == "Opening handshake step"', "-T", "fields",
+                  "-e", "frame.number"])
+    if out.split() != ["1", "2", "3"]:
+        failures.append(f"-Y _ws.expert.message matched frames {out.split()}, expected the 3 opening steps")
     return hstest.report("Chat expert info where it can be seen", failures)
 
 
