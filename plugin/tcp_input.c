@@ -242,28 +242,36 @@ static bool option_value(proto_tree *tree, int which, const field_info *flags, g
     return false;
 }
 
+/* Option kinds in one field read; a value is read only where its option is
+ * there (most segments carry timestamps alone).  Fast Open is kind 34, or
+ * 254 with its experimental magic, which TCP decodes into the same fields. */
 static void read_options(proto_tree *tree, const field_info *flags, hs_input *in)
 {
+    enum { FAST_OPEN = 0 };
     static const struct { uint8_t kind, opt; } kinds[] = {
         { 2, HS_OPT_MSS }, { 3, HS_OPT_WS }, { 4, HS_OPT_SACKP }, { 8, HS_OPT_TS },
+        { 34, FAST_OPEN }, { 254, FAST_OPEN },
     };
     GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[IN_KIND]);
     uint8_t opts = HS_OPT_READ;
+    bool fast_open = false;
     for (guint k = 0; arr && k < arr->len; k++) {
         field_info *fi = (field_info *)g_ptr_array_index(arr, k);
         guint32 kind = in_header(fi, flags) ? HS_FI_UINT(fi) : 0;
         for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
-            if (kind == kinds[i].kind)
+            if (kind == kinds[i].kind) {
                 opts |= kinds[i].opt;
+                fast_open |= kinds[i].opt == FAST_OPEN;
+            }
     }
     guint32 v = 0;
     if ((opts & HS_OPT_MSS) && option_value(tree, IN_MSS, flags, &v))
         in->seg.mss = (uint16_t)v;
     if ((opts & HS_OPT_WS) && option_value(tree, IN_WSCALE, flags, &v))
         in->seg.wscale = (uint8_t)v;
-    if (option_value(tree, IN_TFO_REQUEST, flags, NULL))
+    if (fast_open && option_value(tree, IN_TFO_REQUEST, flags, NULL))
         opts |= HS_OPT_TFO;
-    if (option_value(tree, IN_TFO_COOKIE, flags, NULL))
+    if (fast_open && option_value(tree, IN_TFO_COOKIE, flags, NULL))
         opts |= HS_OPT_COOKIE;
     in->seg.opts |= opts;
 }
