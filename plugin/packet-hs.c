@@ -27,7 +27,9 @@
 static int proto_hs = -1;
 static int hs_tap = -1;
 static int expert_tap = -1;            /* Wireshark's own: Expert Info dialog, -z expert */
-static int proto_ws_expert = -1;       /* _ws.expert: a filter or column on expert fields */
+/* Wireshark's own expert fields: a filter or column on any of them wants
+ * our Chat items too.  Resolved in hs_init (they are registered by then). */
+static int hf_ws_expert[4] = { -1, -1, -1, -1 };
 static dissector_handle_t hs_handle;
 static hs_engine *engine;              /* per capture file: init .. cleanup */
 static hs_pref_bool pref_relative = FALSE;
@@ -404,6 +406,14 @@ static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     return ti;
 }
 
+static bool ws_expert_kept(proto_tree *tree)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(hf_ws_expert); i++)
+        if (hf_ws_expert[i] > 0 && kept(tree, hf_ws_expert[i]))
+            return true;
+    return false;
+}
+
 /* Whether a normal step's Chat item can be seen: in a visible tree, in a
  * fake one (-Y, -T fields' fields) that asks for it or for expert fields,
  * by an Expert Info listener, or in an Expert column.  Otherwise the call
@@ -412,7 +422,7 @@ static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
  * Anomalies are always reported. */
 static bool chat_seen(packet_info *pinfo, proto_tree *tree)
 {
-    return kept(tree, ei_open.hf) || kept(tree, ei_close.hf) || kept(tree, proto_ws_expert) ||
+    return kept(tree, ei_open.hf) || kept(tree, ei_close.hf) || ws_expert_kept(tree) ||
            have_tap_listener(expert_tap) || col_get_text(pinfo->cinfo, COL_EXPERT);
 }
 
@@ -463,9 +473,11 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     if (r->label)
         label_info_column(pinfo, li->text);
 
+    /* Our expert items hang on our tree item: a filter or column on
+     * Wireshark's own expert fields needs it even if it names none of ours. */
     proto_item *ti = NULL;
     proto_tree *ht = NULL;
-    if (proto_field_is_referenced(tree, proto_hs)) {
+    if (proto_field_is_referenced(tree, proto_hs) || ws_expert_kept(tree)) {
         ti = proto_tree_add_item(tree, proto_hs, tvb, 0, 0, ENC_NA);
         proto_item_set_generated(ti);
         ht = proto_item_add_subtree(ti, ett_hs);
@@ -516,7 +528,11 @@ static void hs_init(void)
     last_analysed = 0;
     options_read = pref_negotiation;
     expert_tap = find_tap_id("expert");    /* registered by epan after the plugins' handoffs */
-    proto_ws_expert = proto_get_id_by_filter_name("_ws.expert");
+    static const char *const ws_expert_names[] = {
+        "_ws.expert", "_ws.expert.message", "_ws.expert.severity", "_ws.expert.group",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(ws_expert_names); i++)
+        hf_ws_expert[i] = proto_registrar_get_id_byname(ws_expert_names[i]);
     if (proto_is_protocol_enabled(find_protocol_by_id(proto_hs)))
         hs_input_start(hs_handle, pref_two_pass, pref_negotiation);
 }

@@ -370,7 +370,7 @@ def main():
     ap.add_argument("--extras-max", type=parse_size, default=None,
                     help="run Lua and the extra plugins only on captures of at most this many packets")
     ap.add_argument("--extras-modes", default=",".join(MODES),
-                    help="modes in which the extra plugins (--floor, --probe) run (default both)")
+                    help="modes in which the extra plugins (--floor, --probe) run (default all)")
     ap.add_argument("--build", help="existing build folder (with plugins/X.Y/epan/hs.so)")
     ap.add_argument("--plugin", help="an hs.so to use (else --build, else build one)")
     ap.add_argument("--workdir", help="folder for captures and staging (kept; captures reused)")

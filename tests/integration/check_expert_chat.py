@@ -7,7 +7,9 @@ tree item, no Expert Info listener, no Expert column), because in summary
 mode it costs a third of the plugin's time.  Each way of seeing it must
 still get it, on the seed capture (3 opening steps, 4 close steps):
 `-z expert`, an Expert column, a filter on the item itself, and a filter
-on Wireshark's own expert fields.
+on Wireshark's own expert fields.  The anomalies too: a filter on
+Wireshark's expert fields alone must see every expert item of every frame
+that the full tree (-V) shows, on captures with anomalies.
 
 usage: check_expert_chat.py BUILD_DIR
 """
@@ -46,6 +48,24 @@ def main():
                   "-e", "frame.number"])
     if out.split() != ["1", "2", "3"]:
         failures.append(f"-Y _ws.expert.message matched frames {out.split()}, expected the 3 opening steps")
+
+    # Every expert item of the full tree, seen by a filter on _ws.expert alone.
+    for rel in ("real/rst-oracle.pcap", "synthetic/control-segments.pcap"):
+        cap = ts.capture(os.path.join(hstest.SOURCE_DIR, "captures", rel))
+        shown, frame = {}, None
+        for line in ts.run(["-r", cap, "-V"]).splitlines():
+            m = re.match(r"Frame (\d+):", line)
+            frame = m.group(1) if m else frame
+            if re.match(r"\s*\[Expert Info \(", line):
+                shown[frame] = shown.get(frame, 0) + 1
+        seen = {}
+        for line in ts.run(["-r", cap, "-Y", "_ws.expert", "-T", "fields", "-E", "occurrence=a",
+                            "-E", "aggregator=\x01", "-e", "frame.number", "-e", "_ws.expert.message"]).splitlines():
+            number, messages = line.split("\t")
+            seen[number] = len(messages.split("\x01"))
+        if seen != shown:
+            wrong = sorted((set(seen.items()) ^ set(shown.items())), key=lambda x: int(x[0]))[:6]
+            failures.append(f"{rel}: -Y _ws.expert sees expert items per frame unlike -V: {wrong}")
     return hstest.report("Chat expert info where it can be seen", failures)
 
 
