@@ -41,22 +41,17 @@ def main():
         table = frames(ts, cap, ["-T", "fields", "-E", "occurrence=a", "-e", "frame.number", "-e", "hs.anomaly"] +
                        [a for f in values for a in ("-e", f)])
         rows = [line.split("\t") for line in table if line]
-        for k, field in enumerate(values):
-            want = [r[0] for r in rows if r[k + 2]]
+        # (field, the frames that carry it, what says so)
+        carried = [(f, [r[0] for r in rows if r[k + 2]], "the field is on") for k, f in enumerate(values)]
+        carried += [(f, [r[0] for r in rows if f[3:] in r[1].split(",")], "hs.anomaly names it on")
+                    for f in experts]
+        for field, want, why in carried:
             if not want or field in checked:
                 continue
             got = [x for x in frames(ts, cap, ["-Y", field, "-T", "fields", "-e", "frame.number"]) if x]
             checked.add(field)
             if got != want:
-                failures.append(f"{rel}: -Y {field} matched {got}, the field is on {want}")
-        for field in experts:
-            want = [r[0] for r in rows if field[3:] in r[1].split(",")]
-            if not want or field in checked:
-                continue
-            got = [x for x in frames(ts, cap, ["-Y", field, "-T", "fields", "-e", "frame.number"]) if x]
-            checked.add(field)
-            if got != want:
-                failures.append(f"{rel}: -Y {field} matched {got}, hs.anomaly names it on {want}")
+                failures.append(f"{rel}: -Y {field} matched {got}, {why} {want}")
     print(f"{len(checked)} of {len(values) + len(experts)} fields and expert items checked as filters")
     missing = sorted(set(values) - checked)
     if missing:
