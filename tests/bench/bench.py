@@ -246,8 +246,11 @@ def machine():
     except OSError:
         mem = 0
     ver = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
-    rev = subprocess.run(["git", "-C", SOURCE_DIR, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip() or "?"
+    try:   # the chroots of .ci/chroot.sh have no git
+        rev = subprocess.run(["git", "-C", SOURCE_DIR, "describe", "--always", "--dirty"],
+                             capture_output=True, text=True).stdout.strip() or "?"
+    except OSError:
+        rev = os.environ.get("HS_SOURCE_REV", "?")
     return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gib": mem, "tshark": ver, "source": rev,
             "kernel": platform.release(), "date": datetime.date.today().isoformat()}
 
