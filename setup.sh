@@ -43,5 +43,18 @@ cmake -S . -B build "${install_dir_arg[@]}" >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 echo "== installing"
 cmake --install build | grep -v '^-- Install configuration'
+# A folder Wireshark does not read (HS_INSTALL_DIR elsewhere, or root with a
+# personal folder: as root Wireshark reads the global folder only) would
+# leave the seed below without labels and no word why.
+if ! tshark -G plugins 2>/dev/null | awk -F'\t' '$1 ~ /^hs\.so/ { found = 1 } END { exit !found }'; then
+    dir=$(sed -n 's/^HS_INSTALL_DIR:[A-Z]*=//p' build/CMakeCache.txt)
+    echo "setup.sh: hs.so is installed in $dir, but tshark does not load it from there." >&2
+    echo "tshark reads plugins from (tshark -G folders):" >&2
+    pattern='Plugins:'
+    [ "$(id -u)" -ne 0 ] || pattern='^Global Plugins:'   # root: personal folders are ignored
+    tshark -G folders 2>/dev/null | awk -F'\t' -v p="$pattern" '$0 ~ p && !/Lua/ { sub(/ +$/, "", $1); print "  " $1 " " $2 "/epan" }' >&2
+    echo "Run again without HS_INSTALL_DIR, or with that folder; 'cmake --build build --target uninstall' removes this copy." >&2
+    exit 1
+fi
 echo "== tshark -r captures/seed-handshake.pcap"
 tshark -r captures/seed-handshake.pcap 2>&1 | grep -v 'Running as user "root"'

@@ -15,6 +15,8 @@
 #   D  the user, then the .deb:  postinst names the user's copy; setup.sh then
 #                                refuses and names the package; cmake --install
 #                                as root refuses to overwrite the package's file
+#   E  HS_INSTALL_DIR elsewhere: setup.sh installs, sees tshark not load it,
+#                                fails and names the folders tshark reads
 #
 # and that each uninstall (the uninstall target, apt-get remove) leaves no copy.
 # Needs root; used by .ci/run.  Ends with "N passed, N failed".
@@ -159,6 +161,19 @@ exists "$G"
 step D8-deb-remove root ok apt-get remove -y "${lock[@]}" "$PKG"
 absent "$G"
 absent "$P"
+loads none
+
+# E  an install folder tshark does not read: setup.sh fails and says why
+E=$H/elsewhere
+step E1-user-setup-elsewhere user fail env HS_INSTALL_DIR="$E" ./setup.sh
+check "E1 names the folder it installed in" said E1-user-setup-elsewhere "hs.so is installed in $E, but tshark does not load it from there"
+check "E1 names the folder tshark reads" said E1-user-setup-elsewhere "Personal Plugins: $(dirname "$P")"
+step E2-root-setup-elsewhere root fail env HS_INSTALL_DIR="$T/root-elsewhere" ./setup.sh
+check "E2 says root reads the global folder only" said E2-root-setup-elsewhere "Global Plugins: $global"
+step E3-user-uninstall user ok cmake --build build --target uninstall
+step E4-root-uninstall root ok cmake --build build --target uninstall
+absent "$E/hs.so"
+absent "$T/root-elsewhere/hs.so"
 loads none
 
 echo "installs: $passed passed, $failed failed"
