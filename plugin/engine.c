@@ -25,6 +25,28 @@
 /* 4-tuple ids are dense too (the glue numbers them from 1). */
 #define HS_MAX_TUPLES  HS_MAX_STREAMS
 
+/* What a frame keeps: hs_result in 16 bytes, since every TCP frame of a
+ * capture pays it (SPEC section 6 memory).  The parts of hs_result that
+ * are rarely set (anomalies, a retry delay, an answered frame that is not
+ * one of the attempt's step frames) go to the extras instead. */
+typedef struct hs_frame {
+    uint32_t conn;
+    uint32_t seq, ack;
+    unsigned label : 6, accept : 2, step0 : 3, step1 : 3, kstate0 : 4, kstate1 : 4,
+             flags : 6,
+             answers : 3,       /* k: answers c->step_frame[k] (written once), 0: none or extra */
+             extra : 1;         /* has an hs_extra */
+} hs_frame;
+
+typedef struct hs_extra {
+    uint32_t frame, answers, anomalies, retry_us;
+} hs_extra;
+
+_Static_assert(sizeof(hs_frame) == HS_FRAME_BYTES, "hs_frame is HS_FRAME_BYTES");
+_Static_assert(HS_LBL_COUNT <= 64 && HS_ACC_COUNT <= 4 && HS_STEP_COUNT <= 8 && HS_K_COUNT <= 16,
+               "hs_frame's bit-fields hold every label, accept, step and kernel state");
+_Static_assert(HS_RES_NEW < 64, "hs_frame.flags holds every HS_RES_*");
+
 struct hs_engine {
     uint32_t   *stream_conn;    /* tcp.stream -> current conn id (0: none) */
     uint32_t    n_streams;
@@ -32,8 +54,11 @@ struct hs_engine {
     uint32_t    n_tuples;
     hs_conn   **conns;          /* chunks of CONN_CHUNK */
     uint32_t    n_conn_chunks, n_conns;
-    hs_result **frames;         /* chunks of FRAME_CHUNK, by frame number */
+    hs_frame  **frames;         /* chunks of FRAME_CHUNK, by frame number */
     uint32_t    n_frame_chunks;
+    hs_extra   *extras;         /* sorted by frame */
+    uint32_t    n_extras, cap_extras;
+    hs_result   cur;            /* what hs_engine_add() returns */
     size_t      bytes;
 };
 
@@ -56,19 +81,94 @@ static bool grow(void **arr, uint32_t *n, uint32_t need, size_t elem, size_t *by
     return true;
 }
 
-static hs_result *frame_slot(hs_engine *eng, uint32_t frame)
+static hs_frame *frame_slot(hs_engine *eng, uint32_t frame)
 {
     uint32_t chunk = frame / FRAME_CHUNK;
     if (!grow((void **)&eng->frames, &eng->n_frame_chunks, chunk + 1,
               sizeof *eng->frames, &eng->bytes))
         return NULL;
     if (!eng->frames[chunk]) {
-        eng->frames[chunk] = calloc(FRAME_CHUNK, sizeof(hs_result));
+        eng->frames[chunk] = calloc(FRAME_CHUNK, sizeof(hs_frame));
         if (!eng->frames[chunk])
             return NULL;
-        eng->bytes += FRAME_CHUNK * sizeof(hs_result);
+        eng->bytes += FRAME_CHUNK * sizeof(hs_frame);
     }
     return &eng->frames[chunk][frame % FRAME_CHUNK];
+}
+
+/* The first extra at or after `frame` (binary search). */
+static uint32_t extra_index(const hs_engine *eng, uint32_t frame)
+{
+    uint32_t lo = 0, hi = eng->n_extras;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (eng->extras[mid].frame < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Frames come in capture order, so this appends; another order (possible
+ * only through the API) still keeps the array sorted. */
+static bool extra_put(hs_engine *eng, const hs_extra *e)
+{
+    if (!grow((void **)&eng->extras, &eng->cap_extras, eng->n_extras + 1, sizeof *eng->extras, &eng->bytes))
+        return false;
+    uint32_t i = eng->n_extras && eng->extras[eng->n_extras - 1].frame < e->frame
+                 ? eng->n_extras : extra_index(eng, e->frame);
+    memmove(&eng->extras[i + 1], &eng->extras[i], (size_t)(eng->n_extras - i) * sizeof *e);
+    eng->extras[i] = *e;
+    eng->n_extras++;
+    return true;
+}
+
+/* Which step frame of c `frame` is (1..7), 0 if none: write-once values,
+ * so the index names the same frame whenever it is read back. */
+static unsigned step_index(const hs_conn *c, uint32_t frame)
+{
+    for (unsigned k = 1; frame && k < HS_STEP_COUNT; k++)
+        if (c->step_frame[k] == frame)
+            return k;
+    return 0;
+}
+
+static bool frame_store(hs_engine *eng, hs_frame *f, const hs_result *r, const hs_conn *c, uint32_t frame)
+{
+    unsigned k = step_index(c, r->answers);
+    *f = (hs_frame){
+        .conn = r->conn, .seq = r->seq, .ack = r->ack,
+        .label = r->label, .accept = r->accept, .step0 = r->step[0], .step1 = r->step[1],
+        .kstate0 = r->kstate[0], .kstate1 = r->kstate[1], .flags = r->flags, .answers = k,
+    };
+    if (!r->anomalies && !r->retry_us && (k || !r->answers))
+        return true;
+    f->extra = 1;
+    hs_extra e = { frame, k ? 0 : r->answers, r->anomalies, r->retry_us };
+    return extra_put(eng, &e);
+}
+
+static void frame_load(const hs_engine *eng, const hs_frame *f, uint32_t frame, hs_result *r)
+{
+    const hs_conn *c = hs_engine_conn(eng, f->conn);
+    *r = (hs_result){
+        .conn = f->conn, .seq = f->seq, .ack = f->ack,
+        .answers = c && f->answers ? c->step_frame[f->answers] : 0,
+        .step = { (uint8_t)f->step0, (uint8_t)f->step1 }, .label = (uint8_t)f->label,
+        .flags = (uint8_t)f->flags, .kstate = { (uint8_t)f->kstate0, (uint8_t)f->kstate1 },
+        .accept = (uint8_t)f->accept,
+    };
+    if (!f->extra)
+        return;
+    uint32_t i = extra_index(eng, frame);
+    if (i < eng->n_extras && eng->extras[i].frame == frame) {
+        const hs_extra *e = &eng->extras[i];
+        if (e->answers)
+            r->answers = e->answers;
+        r->anomalies = e->anomalies;
+        r->retry_us = e->retry_us;
+    }
 }
 
 static hs_conn *conn_new(hs_engine *eng)
@@ -110,18 +210,22 @@ void hs_engine_free(hs_engine *eng)
         free(eng->frames[i]);
     free(eng->conns);
     free(eng->frames);
+    free(eng->extras);
     free(eng->stream_conn);
     free(eng->tuple_conn);
     free(eng);
 }
 
-const hs_result *hs_engine_result(const hs_engine *eng, uint32_t frame)
+bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out)
 {
     uint32_t chunk = frame / FRAME_CHUNK;
     if (!eng || chunk >= eng->n_frame_chunks || !eng->frames[chunk])
-        return NULL;
-    const hs_result *r = &eng->frames[chunk][frame % FRAME_CHUNK];
-    return (r->flags & HS_RES_DONE) ? r : NULL;
+        return false;
+    const hs_frame *f = &eng->frames[chunk][frame % FRAME_CHUNK];
+    if (!(f->flags & HS_RES_DONE))
+        return false;
+    frame_load(eng, f, frame, out);
+    return true;
 }
 
 const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id)
@@ -762,11 +866,14 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     if (!grow((void **)&eng->stream_conn, &eng->n_streams, stream + 1,
               sizeof *eng->stream_conn, &eng->bytes))
         return NULL;
-    hs_result *res = frame_slot(eng, s->frame);
-    if (!res)
+    hs_frame *slot = frame_slot(eng, s->frame);
+    if (!slot)
         return NULL;
-    if (res->flags & HS_RES_DONE)
-        return res;                    /* already analysed: never twice */
+    hs_result *res = &eng->cur;
+    if (slot->flags & HS_RES_DONE) {
+        frame_load(eng, slot, s->frame, res);   /* already analysed: never twice */
+        return res;
+    }
 
     seg_kind kind = classify(s->flags);
     hs_conn *c = (hs_conn *)hs_engine_conn(eng, eng->stream_conn[stream]);
@@ -838,7 +945,7 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     c->last_frame = s->frame;
     c->last_ns = s->time_ns;
     c->packets++;
-    return res;
+    return frame_store(eng, slot, res, c, s->frame) ? res : NULL;
 }
 
 /* ---- verdicts needing the whole capture ------------------------------------ */

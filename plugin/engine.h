@@ -283,7 +283,9 @@ enum {
     HS_CONN_REVIVED     = 0x800   /* went on after an accepted RST */
 };
 
-/* What one segment did; cached per frame. */
+/* What one segment did.  The engine keeps it per frame in HS_FRAME_BYTES
+ * (engine.c, hs_frame); this is the unpacked view callers read. */
+#define HS_FRAME_BYTES 16
 typedef struct hs_result {
     uint32_t conn;         /* hs_conn id, 0 = not analysed */
     uint32_t answers;      /* frame of the step this one answers, 0 none */
@@ -319,15 +321,16 @@ hs_engine *hs_engine_new(void);
 void       hs_engine_free(hs_engine *eng);
 
 /* Analyse one segment of tcp.stream `stream`.  Call once per frame, in
- * capture order.  Returns the cached result, or NULL when the segment
- * cannot be analysed (frame 0, absurd stream, out of memory). */
+ * capture order.  Returns the result (valid until the next call on `eng`),
+ * or NULL when the segment cannot be analysed (frame 0, absurd stream, out
+ * of memory).  A frame already analysed gets its cached result. */
 const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *seg);
 
 /* Whether a stream has been seen (so its 4-tuple id is already known). */
 bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream);
 
-/* The cached result of a frame, NULL if none. */
-const hs_result *hs_engine_result(const hs_engine *eng, uint32_t frame);
+/* The cached result of a frame, copied to *out; false if there is none. */
+bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out);
 
 /* A connection attempt by id (hs_result.conn), NULL if none. */
 const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id);

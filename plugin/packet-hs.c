@@ -172,9 +172,11 @@ static void first_pass_blind(void)
  * on the next one. */
 static const hs_result *result_of(packet_info *pinfo, proto_tree *tree)
 {
-    const hs_result *r = hs_engine_result(engine, pinfo->num);
-    if (r || !engine || (PINFO_FD_VISITED(pinfo) && (!blind || pinfo->num <= last_analysed)))
-        return r;
+    static hs_result cached;   /* this packet's, until the next one: the hs tap reads it */
+    if (hs_engine_result(engine, pinfo->num, &cached))
+        return &cached;
+    if (!engine || (PINFO_FD_VISITED(pinfo) && (!blind || pinfo->num <= last_analysed)))
+        return NULL;
     hs_input in;
     switch (hs_input_read(pinfo, tree, &in)) {
     case HS_READ_OK:

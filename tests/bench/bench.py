@@ -223,11 +223,11 @@ def struct_sizes(workdir):
     exe = os.path.join(workdir, "sizes")
     with open(src, "w") as f:
         f.write('#include <stdio.h>\n#include "engine.h"\n'
-                'int main(void) { printf("%zu %zu %zu\\n", sizeof(hs_conn), sizeof(hs_result), '
+                'int main(void) { printf("%zu %d %zu\\n", sizeof(hs_conn), HS_FRAME_BYTES, '
                 'sizeof(hs_segment)); return 0; }\n')
     sh(["cc", "-std=c11", "-O0", "-I", os.path.join(SOURCE_DIR, "plugin"), "-o", exe, src])
     conn, res, seg = map(int, subprocess.run([exe], check=True, capture_output=True, text=True).stdout.split())
-    return {"hs_conn": conn, "hs_result": res, "hs_segment": seg}
+    return {"hs_conn": conn, "frame": res, "hs_segment": seg}
 
 
 def machine():
@@ -329,7 +329,7 @@ def table(results, sizes, mach):
            [f"RSS {NAMES[v]} ratio" for v in extras] + ["plugin B/conn", "plugin B/pkt"])
     lines = [f"Machine: {mach['nproc']} x {mach['cpu']}, {mach['mem_gib']} GiB, Linux {mach['kernel']}; "
              f"{mach['tshark']}; Handshake {mach.get('source', '?')}; {mach['date']}.",
-             f"sizeof(hs_conn) = {sizes['hs_conn']} B, sizeof(hs_result) = {sizes['hs_result']} B.",
+             f"sizeof(hs_conn) = {sizes['hs_conn']} B per attempt, {sizes.get('frame', sizes.get('hs_result'))} B per frame (HS_FRAME_BYTES).",
              "",
              "| " + " | ".join(hdr) + " |",
              "|" + "|".join("---" if i < 4 else "---:" for i in range(len(hdr))) + "|"]

@@ -42,13 +42,13 @@ static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epa
                                       const void *data, tap_flags_t flags _U_)
 {
     const tcp_info_t *t = (const tcp_info_t *)data;
-    const hs_result *r;
+    hs_result cached;
+    const hs_result *r = &cached;
     if (!engine || pinfo->flags.in_error_pkt)
         return TAP_PACKET_DONT_REDRAW;
     /* Taps run after dissect_record() has set fd->visited, even on the
      * first pass: "not analysed yet" is the engine's to say. */
-    r = hs_engine_result(engine, pinfo->num);
-    if (!r) {
+    if (!hs_engine_result(engine, pinfo->num, &cached)) {
         hs_segment seg;
         memset(&seg, 0, sizeof seg);
         seg.flags = t->th_flags;

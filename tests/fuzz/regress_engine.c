@@ -44,6 +44,14 @@ static hs_segment seg(uint32_t frame, uint8_t dir, uint16_t flags, uint32_t seq,
     return s;
 }
 
+static const hs_result *copy(const hs_result *r, hs_result *to)
+{
+    if (!r)
+        return NULL;
+    *to = *r;
+    return to;
+}
+
 /* A handshake starting at t0, 1 ms between packets: one attempt, steps 1-3. */
 static int handshake_at(int64_t t0)
 {
@@ -51,9 +59,10 @@ static int handshake_at(int64_t t0)
     hs_segment s1 = seg(1, 0, HS_TH_SYN, 100, 0, t0);
     hs_segment s2 = seg(2, 1, HS_TH_SYN | HS_TH_ACK, 500, 101, t0 + 1 * MS);
     hs_segment s3 = seg(3, 0, HS_TH_ACK, 101, 501, t0 + 2 * MS);
-    const hs_result *r1 = hs_engine_add(e, 0, &s1);
-    const hs_result *r2 = hs_engine_add(e, 0, &s2);
-    const hs_result *r3 = hs_engine_add(e, 0, &s3);
+    hs_result k1, k2, k3;   /* a result lives until the next call: keep copies */
+    const hs_result *r1 = copy(hs_engine_add(e, 0, &s1), &k1);
+    const hs_result *r2 = copy(hs_engine_add(e, 0, &s2), &k2);
+    const hs_result *r3 = copy(hs_engine_add(e, 0, &s3), &k3);
     int ok = r1 && r2 && r3 && hs_engine_conn_count(e) == 1 &&
              r1->step[0] == HS_STEP_SYN && r2->step[0] == HS_STEP_SYNACK && r3->step[0] == HS_STEP_ACK &&
              r2->conn == r1->conn && r3->conn == r1->conn;

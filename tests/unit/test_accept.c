@@ -22,7 +22,7 @@ static wrun feed(const wpkt *p, int n)
         hs_segment s = { .time_ns = (int64_t)(p[i].ms * 1e6) + 1000000000, .frame = (uint32_t)i + 1,
                          .seq = p[i].seq, .ack = p[i].ack, .len = p[i].len, .flags = p[i].flags,
                          .dir = p[i].dir, .have = HS_HAVE_ALL | HS_HAVE_WIN, .win = p[i].win, .tuple = 1 };
-        rn.r[i + 1] = hs_engine_add(rn.eng, 0, &s);
+        rn.r[i + 1] = ADD(rn.eng, 0, &s);
     }
     return rn;
 }

@@ -30,7 +30,7 @@ static nrun feed(const opkt *p, int n)
         hs_segment s = { .time_ns = (int64_t)(i + 1) * 1000000, .frame = (uint32_t)i + 1, .seq = p[i].seq,
                          .ack = p[i].ack, .len = p[i].len, .flags = p[i].flags, .dir = p[i].dir,
                          .have = HS_HAVE_ALL, .opts = p[i].opts, .mss = p[i].mss, .wscale = p[i].ws };
-        rn.r[i + 1] = hs_engine_add(rn.eng, 0, &s);
+        rn.r[i + 1] = ADD(rn.eng, 0, &s);
     }
     return rn;
 }
