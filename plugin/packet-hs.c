@@ -543,6 +543,7 @@ static void hs_cleanup(void)
 {
     hs_engine_free(engine);
     engine = NULL;
+    hs_tuple_ids_reset();
     hs_input_stop();
 }
 
@@ -686,7 +687,6 @@ void proto_register_hs(void)
     register_init_routine(hs_init);
     register_cleanup_routine(hs_cleanup);
     hs_tap = register_tap("hs");
-    hs_tuple_ids_register();
 }
 
 void proto_reg_handoff_hs(void)

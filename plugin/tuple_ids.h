@@ -8,8 +8,8 @@
 
 #include "hs_compat.h"
 
-/* Once, at protocol registration: the map empties itself per capture file. */
-void hs_tuple_ids_register(void);
+/* Forget every id: per capture file (a cleanup routine). */
+void hs_tuple_ids_reset(void);
 
 /* The id (1, 2, ... per capture file) of the 4-tuple a->b, the same for
  * b->a: `swap` says whether (b, b_port) is the endpoint that sorts first. */

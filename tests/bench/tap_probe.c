@@ -78,6 +78,7 @@ static void probe_cleanup(void)
 {
     hs_engine_free(engine);
     engine = NULL;
+    hs_tuple_ids_reset();
 }
 
 static void probe_register(void)
@@ -85,7 +86,6 @@ static void probe_register(void)
     proto_probe = proto_register_protocol("Handshake tap probe (benchmark only)", "HSProbe", "hsprobe");
     register_init_routine(probe_init);
     register_cleanup_routine(probe_cleanup);
-    hs_tuple_ids_register();
 }
 
 static void probe_handoff(void)
