@@ -8,8 +8,9 @@
 void proto_register_hs(void);
 void proto_reg_handoff_hs(void);
 
-/* The "hs" tap queues a const hs_result * per packet (it lives until the
- * capture file is closed).  Reports get its connection attempt here. */
+/* The "hs" tap queues a const hs_result * per packet (valid in that
+ * packet's tap callbacks only: copy what must outlive them).  Reports get
+ * its connection attempt, which lives until the capture file is closed, here. */
 const hs_conn *hs_tap_conn(const hs_result *r);
 /* A connection attempt of the capture by id (1, 2, ...), NULL past the last. */
 const hs_conn *hs_conn_by_id(uint32_t id);
