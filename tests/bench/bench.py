@@ -383,7 +383,7 @@ def main():
                     help="also measure this existing capture (repeatable)")
     ap.add_argument("--instructions", type=parse_size, default=None, metavar="MAX",
                     help="also count instructions under valgrind for captures of at most MAX packets "
-                         "(deterministic, unlike times on a busy machine; ~50x slower)")
+                         "(within ~0.5%% run to run, unlike times on a busy machine; ~50x slower)")
     ap.add_argument("--from-json", help="only print the table of earlier --json files (comma-separated)")
     args = ap.parse_args()
 
