@@ -227,11 +227,40 @@ static void add_timing(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
         proto_item_set_generated(proto_tree_add_string(tt, hf_vantage, tvb, 0, 0, hs_vantage_name(v)));
 }
 
-/* Whether an item of field hf is kept: always in a visible tree; in the
- * fake trees of -Y and -T fields' fields only when that field is asked for.
- * A string for an item nobody keeps is not built. */
-static bool kept(proto_tree *tree, int hf)
+/* Our fields' header_field_info by id (our_first + i), kept at
+ * registration: kept() asks them what proto_field_is_referenced() would,
+ * without a library call per field (a filter's fake tree asks about 45 a
+ * packet). */
+static const header_field_info **our_hfi;
+static int our_first, our_count;
+
+static void our_fields_init(const hf_register_info *hf, int n)
 {
+    int lo = *hf[0].p_id, hi = lo;
+    for (int i = 1; i < n; i++) {
+        lo = MIN(lo, *hf[i].p_id);
+        hi = MAX(hi, *hf[i].p_id);
+    }
+    our_hfi = (const header_field_info **)wmem_alloc0(wmem_epan_scope(), (size_t)(hi - lo + 1) * sizeof *our_hfi);
+    our_first = lo;
+    our_count = hi - lo + 1;
+    for (int i = 0; i < n; i++)
+        our_hfi[*hf[i].p_id - lo] = &hf[i].hfinfo;
+}
+
+/* Whether an item of field hf is kept: always in a visible tree; in the
+ * fake trees of -Y and -T fields' fields only when that field is asked for
+ * (referenced by a filter, column or -e: its ref_type is set).  A string
+ * for an item nobody keeps is not built, nor a fake item added. */
+static inline bool kept(proto_tree *tree, int hf)
+{
+    if (!tree)
+        return false;
+    if (PTREE_DATA(tree)->visible)
+        return true;
+    unsigned i = (unsigned)(hf - our_first);
+    if (i < (unsigned)our_count && our_hfi[i])
+        return our_hfi[i]->ref_type != HF_REF_TYPE_NONE;
     return proto_field_is_referenced(tree, hf);
 }
 
@@ -250,10 +279,26 @@ static const int *const nego_fields[] = {
     &hf_opt_sack, &hf_opt_ts, &hf_opt_ecn, &hf_opt_tfo, &hf_opt_mptcp, &hf_opt_note, NULL,
 };
 
-static bool any_kept(proto_tree *tree, const int *const *hfs)
+/* The same lists as header_field_info pointers (our_fields_init), for
+ * any_kept(): asked on every packet of a filter, where none is kept. */
+static const header_field_info *conn_hfi[G_N_ELEMENTS(conn_fields)];
+static const header_field_info *nego_hfi[G_N_ELEMENTS(nego_fields)];
+
+static void field_list_init(const int *const *ids, const header_field_info **hfi)
 {
-    for (; *hfs; hfs++)
-        if (kept(tree, **hfs))
+    for (; *ids; ids++)
+        *hfi++ = our_hfi[**ids - our_first];
+    *hfi = NULL;
+}
+
+static bool any_kept(proto_tree *tree, const header_field_info *const *hfi)
+{
+    if (!tree)
+        return false;
+    if (PTREE_DATA(tree)->visible)
+        return true;
+    for (; *hfi; hfi++)
+        if ((*hfi)->ref_type != HF_REF_TYPE_NONE)
             return true;
     return false;
 }
@@ -390,21 +435,21 @@ static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     proto_tree *st = proto_item_add_subtree(ti, ett_step);
     for (int i = 0; i < 2 && r->step[i]; i++)
         proto_item_set_generated(proto_tree_add_uint(st, hf_step, tvb, 0, 0, r->step[i]));
-    if (li->seq_name)
-        proto_item_set_generated(proto_tree_add_uint_format(st, hf_seq, tvb, 0, 0,
-            hs_label_value(r, c, false, pref_relative), "%s: %u", li->seq_name,
-            hs_label_value(r, c, false, pref_relative)));
-    if (li->ack_name)
-        proto_item_set_generated(proto_tree_add_uint_format(st, hf_ack, tvb, 0, 0,
-            hs_label_value(r, c, true, pref_relative), "%s: %u", li->ack_name,
-            hs_label_value(r, c, true, pref_relative)));
-    if (r->flags & HS_RES_CHECKED)
+    if (li->seq_name && kept(st, hf_seq)) {
+        uint32_t v = hs_label_value(r, c, false, pref_relative);
+        proto_item_set_generated(proto_tree_add_uint_format(st, hf_seq, tvb, 0, 0, v, "%s: %u", li->seq_name, v));
+    }
+    if (li->ack_name && kept(st, hf_ack)) {
+        uint32_t v = hs_label_value(r, c, true, pref_relative);
+        proto_item_set_generated(proto_tree_add_uint_format(st, hf_ack, tvb, 0, 0, v, "%s: %u", li->ack_name, v));
+    }
+    if ((r->flags & HS_RES_CHECKED) && kept(st, hf_valid))
         proto_item_set_generated(proto_tree_add_boolean(st, hf_valid, tvb, 0, 0, r->flags & HS_RES_VALID));
-    if (r->flags & HS_RES_RETRANS)
+    if ((r->flags & HS_RES_RETRANS) && kept(st, hf_retrans))
         proto_item_set_generated(proto_tree_add_boolean(st, hf_retrans, tvb, 0, 0, TRUE));
-    if (r->answers)
+    if (r->answers && kept(st, hf_answers))
         proto_item_set_generated(proto_tree_add_uint(st, hf_answers, tvb, 0, 0, r->answers));
-    if (r->retry_us)
+    if (r->retry_us && kept(st, hf_retry_delay))
         add_time(st, tvb, hf_retry_delay, (int64_t)r->retry_us * 1000);
     return ti;
 }
@@ -515,18 +560,21 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
             proto_item_append_text(ti, ": %s%s", li->text, (r->flags & HS_RES_RETRANS) ? " (retransmission)" : "");
             ti = add_step(ht, tvb, pinfo, r, c);
         }
-        proto_item_set_generated(proto_tree_add_string(ht, hf_role, tvb, 0, 0,
-            hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR)));
-        if (r->accept)
+        if (kept(ht, hf_role))
+            proto_item_set_generated(proto_tree_add_string(ht, hf_role, tvb, 0, 0,
+                hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR)));
+        if (r->accept && kept(ht, hf_accept))
             proto_item_set_generated(proto_tree_add_string(ht, hf_accept, tvb, 0, 0,
                                                            hs_accept_name((hs_accept)r->accept)));
-        proto_item_set_generated(proto_tree_add_string(ht, hf_state_init, tvb, 0, 0,
-            hs_kstate_name((hs_kstate)r->kstate[HS_INITIATOR])));
-        proto_item_set_generated(proto_tree_add_string(ht, hf_state_resp, tvb, 0, 0,
-            hs_kstate_name((hs_kstate)r->kstate[HS_RESPONDER])));
-        if (any_kept(ht, conn_fields))
+        if (kept(ht, hf_state_init))
+            proto_item_set_generated(proto_tree_add_string(ht, hf_state_init, tvb, 0, 0,
+                hs_kstate_name((hs_kstate)r->kstate[HS_INITIATOR])));
+        if (kept(ht, hf_state_resp))
+            proto_item_set_generated(proto_tree_add_string(ht, hf_state_resp, tvb, 0, 0,
+                hs_kstate_name((hs_kstate)r->kstate[HS_RESPONDER])));
+        if (any_kept(ht, conn_hfi))
             add_connection(ht, tvb, pinfo, r, c);
-        if (any_kept(ht, nego_fields))
+        if (any_kept(ht, nego_hfi))
             add_negotiation(ht, tvb, c);
     }
     add_expert(pinfo, ht, tvb, ti, anomalies, r);
@@ -670,6 +718,9 @@ void proto_register_hs(void)
 
     proto_hs = proto_register_protocol("Handshake (TCP connection lifecycle)", "Handshake", "hs");
     proto_register_field_array(proto_hs, hf, array_length(hf));
+    our_fields_init(hf, (int)array_length(hf));
+    field_list_init(conn_fields, conn_hfi);
+    field_list_init(nego_fields, nego_hfi);
     proto_register_subtree_array(ett, array_length(ett));
     for (int a = 0; a < HS_AN_COUNT; a++)
         ei[a].eiinfo.name = hs_anomaly_name((enum hs_anomaly)a);
