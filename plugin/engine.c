@@ -10,6 +10,7 @@
  */
 #include "engine.h"
 #include "accept.h"
+#include "conn_pack.h"
 #include "labels.h"
 #include "negotiation.h"
 #include "zeek.h"
@@ -17,8 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONN_CHUNK   1024u
+#define SLOT_CHUNK   1024u
 #define FRAME_CHUNK  4096u
+/* Packed attempts go into chunks of this many bytes, located by offset / 4
+ * in 31 bits (8 GiB of them; past that an attempt simply stays full). */
+#define PACK_CHUNK   (UINT32_C(1) << 20)
+#define PACK_ALIGN   4u
+#define LOC_PACKED   UINT32_C(0x80000000)
+#define PACK_LIMIT   ((uint64_t)LOC_PACKED * PACK_ALIGN)
+/* An attempt that got no segment for this many frames is packed: by then
+ * the handshake and close of an ordinary connection are long over, and an
+ * unanswered SYN will stay so.  Unit tests build with 0: every attempt is
+ * packed after each of its segments and unpacked for the next. */
+#ifndef HS_COLD_FRAMES
+#define HS_COLD_FRAMES 4096u
+#endif
 /* tcp.stream is dense (0, 1, 2, ...): anything past this is not a stream
  * number Wireshark could have produced, and would cost memory to index. */
 #define HS_MAX_STREAMS (UINT32_C(1) << 27)
@@ -47,13 +61,26 @@ _Static_assert(HS_LBL_COUNT <= 64 && HS_ACC_COUNT <= 4 && HS_STEP_COUNT <= 8 && 
                "hs_frame's bit-fields hold every label, accept, step and kernel state");
 _Static_assert(HS_RES_NEW < 64, "hs_frame.flags holds every HS_RES_*");
 
+/* A full attempt, and its last frame when it joined the ring. */
+typedef struct hot_entry { uint32_t id, frame; } hot_entry;
+
 struct hs_engine {
     uint32_t   *stream_conn;    /* tcp.stream -> current conn id (0: none) */
     uint32_t    n_streams;
     uint32_t   *tuple_conn;     /* 4-tuple id -> latest conn id */
     uint32_t    n_tuples;
-    hs_conn   **conns;          /* chunks of CONN_CHUNK */
-    uint32_t    n_conn_chunks, n_conns;
+    /* Attempts: full hs_conn slots while in use, packed once cold. */
+    uint32_t   *loc;            /* conn id - 1 -> slot index, or LOC_PACKED | offset / 4 */
+    uint32_t    cap_loc, n_conns;
+    hs_conn   **slots;          /* chunks of SLOT_CHUNK */
+    uint32_t    n_slot_chunks, n_slots;
+    uint32_t    free_slot;      /* a free slot's index + 1, 0: none; each links the next */
+    uint8_t   **packs;          /* chunks of PACK_CHUNK bytes of packed attempts */
+    uint32_t    n_pack_chunks;
+    uint64_t    pack_used;      /* where the next packed attempt goes */
+    hot_entry  *hot;            /* ring of the full attempts, oldest first */
+    uint32_t    cap_hot, hot_head, hot_len;
+    uint32_t    cold_frames;    /* an attempt this many frames quiet is packed */
     hs_frame  **frames;         /* chunks of FRAME_CHUNK, by frame number */
     uint32_t    n_frame_chunks;
     hs_extra   *extras;         /* sorted by frame */
@@ -151,10 +178,11 @@ static bool frame_store(hs_engine *eng, hs_frame *f, const hs_result *r, const h
 
 static void frame_load(const hs_engine *eng, const hs_frame *f, uint32_t frame, hs_result *r)
 {
-    const hs_conn *c = hs_engine_conn(eng, f->conn);
+    hs_conn buf;
+    const hs_conn *c = f->answers ? hs_engine_conn(eng, f->conn, &buf) : NULL;
     *r = (hs_result){
         .conn = f->conn, .seq = f->seq, .ack = f->ack,
-        .answers = c && f->answers ? c->step_frame[f->answers] : 0,
+        .answers = c ? c->step_frame[f->answers] : 0,
         .step = { (uint8_t)f->step0, (uint8_t)f->step1 }, .label = (uint8_t)f->label,
         .flags = (uint8_t)f->flags, .kstate = { (uint8_t)f->kstate0, (uint8_t)f->kstate1 },
         .accept = (uint8_t)f->accept,
@@ -171,44 +199,183 @@ static void frame_load(const hs_engine *eng, const hs_frame *f, uint32_t frame, 
     }
 }
 
-static hs_conn *conn_new(hs_engine *eng)
+/* ---- attempts: full slots while in use, packed once cold ---------------- */
+
+static hs_conn *slot_at(const hs_engine *eng, uint32_t idx)
 {
-    uint32_t idx = eng->n_conns, chunk = idx / CONN_CHUNK;
-    if (idx == UINT32_MAX - 1)
-        return NULL;
-    if (!grow((void **)&eng->conns, &eng->n_conn_chunks, chunk + 1,
-              sizeof *eng->conns, &eng->bytes))
-        return NULL;
-    if (!eng->conns[chunk]) {
-        eng->conns[chunk] = calloc(CONN_CHUNK, sizeof(hs_conn));
-        if (!eng->conns[chunk])
-            return NULL;
-        eng->bytes += CONN_CHUNK * sizeof(hs_conn);
+    return &eng->slots[idx / SLOT_CHUNK][idx % SLOT_CHUNK];
+}
+
+/* A zeroed slot: a freed one (they link through .stream) or a new one. */
+static bool slot_new(hs_engine *eng, uint32_t *idx)
+{
+    if (eng->free_slot) {
+        *idx = eng->free_slot - 1;
+        hs_conn *c = slot_at(eng, *idx);
+        eng->free_slot = c->stream;
+        memset(c, 0, sizeof *c);
+        return true;
     }
-    hs_conn *c = &eng->conns[chunk][idx % CONN_CHUNK];
-    eng->n_conns++;
+    uint32_t chunk = eng->n_slots / SLOT_CHUNK;
+    if (eng->n_slots == UINT32_MAX ||
+        !grow((void **)&eng->slots, &eng->n_slot_chunks, chunk + 1, sizeof *eng->slots, &eng->bytes))
+        return false;
+    if (!eng->slots[chunk]) {
+        eng->slots[chunk] = calloc(SLOT_CHUNK, sizeof(hs_conn));
+        if (!eng->slots[chunk])
+            return false;
+        eng->bytes += SLOT_CHUNK * sizeof(hs_conn);
+    }
+    *idx = eng->n_slots++;
+    return true;
+}
+
+static void slot_free(hs_engine *eng, uint32_t idx)
+{
+    slot_at(eng, idx)->stream = eng->free_slot;
+    eng->free_slot = idx + 1;
+}
+
+/* Remember a full attempt, last touched at `frame`, to be looked at again
+ * once it may be cold.  If the ring cannot grow the attempt stays full. */
+static void hot_push(hs_engine *eng, uint32_t id, uint32_t frame)
+{
+    if (eng->hot_len == eng->cap_hot) {
+        uint32_t old = eng->cap_hot;
+        if (!grow((void **)&eng->hot, &eng->cap_hot, old + 1, sizeof *eng->hot, &eng->bytes))
+            return;
+        /* Unwrap: the entries before the head move past the old end. */
+        memcpy(eng->hot + old, eng->hot, (size_t)eng->hot_head * sizeof *eng->hot);
+    }
+    eng->hot[(eng->hot_head + eng->hot_len++) % eng->cap_hot] = (hot_entry){ id, frame };
+}
+
+static void hot_pop(hs_engine *eng)
+{
+    eng->hot_head = (eng->hot_head + 1) % eng->cap_hot;
+    eng->hot_len--;
+}
+
+/* Pack c into the arena; *loc then names it.  False (c stays full) past
+ * the arena's reach or out of memory. */
+static bool pack_put(hs_engine *eng, const hs_conn *c, uint32_t *loc)
+{
+    uint8_t buf[HS_PACK_MAX];
+    size_t n = hs_conn_pack(c, buf);
+    size_t need = (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
+    uint64_t at = eng->pack_used;
+    if (at % PACK_CHUNK + need > PACK_CHUNK)
+        at += PACK_CHUNK - at % PACK_CHUNK;      /* a packed attempt never spans chunks */
+    if (at + need > PACK_LIMIT)
+        return false;
+    uint32_t chunk = (uint32_t)(at / PACK_CHUNK);
+    if (!grow((void **)&eng->packs, &eng->n_pack_chunks, chunk + 1, sizeof *eng->packs, &eng->bytes))
+        return false;
+    if (!eng->packs[chunk]) {
+        eng->packs[chunk] = malloc(PACK_CHUNK);
+        if (!eng->packs[chunk])
+            return false;
+        eng->bytes += PACK_CHUNK;
+    }
+    memcpy(eng->packs[chunk] + at % PACK_CHUNK, buf, n);
+    eng->pack_used = at + need;
+    *loc = LOC_PACKED | (uint32_t)(at / PACK_ALIGN);
+    return true;
+}
+
+static const uint8_t *packed_at(const hs_engine *eng, uint32_t loc)
+{
+    uint64_t at = (uint64_t)(loc & ~LOC_PACKED) * PACK_ALIGN;
+    return eng->packs[at / PACK_CHUNK] + at % PACK_CHUNK;
+}
+
+/* Pack the oldest full attempts that have gone cold.  The ring is in the
+ * order attempts were last touched, nearly: one touched again since it
+ * joined goes to the back when it comes to the front.  So the front is
+ * the quietest attempt, and if it is not cold none is.  Two looked at per
+ * segment, more than the at most two a segment makes full. */
+static void cool(hs_engine *eng, uint32_t frame)
+{
+    for (int k = 0; k < 2 && eng->hot_len; k++) {
+        hot_entry e = eng->hot[eng->hot_head];
+        uint32_t *loc = &eng->loc[e.id - 1], idx = *loc;
+        const hs_conn *c = slot_at(eng, idx);
+        if (c->last_frame != e.frame) {          /* touched since: to the back */
+            hot_pop(eng);
+            hot_push(eng, e.id, c->last_frame);
+            continue;
+        }
+        if (frame - c->last_frame < eng->cold_frames && frame >= c->last_frame)
+            return;                              /* the quietest is not cold yet */
+        hot_pop(eng);
+        if (pack_put(eng, c, loc))
+            slot_free(eng, idx);
+    }
+}
+
+static hs_conn *conn_new(hs_engine *eng, uint32_t frame)
+{
+    uint32_t idx;
+    if (eng->n_conns == UINT32_MAX - 1 ||
+        !grow((void **)&eng->loc, &eng->cap_loc, eng->n_conns + 1, sizeof *eng->loc, &eng->bytes) ||
+        !slot_new(eng, &idx))
+        return NULL;
+    eng->loc[eng->n_conns++] = idx;
+    hs_conn *c = slot_at(eng, idx);
     c->id = eng->n_conns;
     c->closer = HS_ROLE_NONE;
+    hot_push(eng, c->id, frame);
+    return c;
+}
+
+/* The attempt `id` to write to: unpacked into a slot of its own if it was
+ * packed (its packed bytes stay where they are, unused). */
+static hs_conn *conn_touch(hs_engine *eng, uint32_t id, uint32_t frame)
+{
+    if (id == 0 || id > eng->n_conns)
+        return NULL;
+    uint32_t *loc = &eng->loc[id - 1], idx;
+    if (!(*loc & LOC_PACKED))
+        return slot_at(eng, *loc);
+    if (!slot_new(eng, &idx))
+        return NULL;
+    hs_conn *c = slot_at(eng, idx);
+    hs_conn_unpack(packed_at(eng, *loc), c);
+    *loc = idx;
+    hot_push(eng, id, frame);
     return c;
 }
 
 hs_engine *hs_engine_new(void)
 {
     hs_engine *eng = calloc(1, sizeof *eng);
-    if (eng)
+    if (eng) {
         eng->bytes = sizeof *eng;
+        eng->cold_frames = HS_COLD_FRAMES;
+    }
     return eng;
+}
+
+void hs_engine_set_cold_frames(hs_engine *eng, uint32_t frames)
+{
+    if (eng)
+        eng->cold_frames = frames;
 }
 
 void hs_engine_free(hs_engine *eng)
 {
     if (!eng)
         return;
-    for (uint32_t i = 0; i < eng->n_conn_chunks; i++)
-        free(eng->conns[i]);
+    for (uint32_t i = 0; i < eng->n_slot_chunks; i++)
+        free(eng->slots[i]);
+    for (uint32_t i = 0; i < eng->n_pack_chunks; i++)
+        free(eng->packs[i]);
     for (uint32_t i = 0; i < eng->n_frame_chunks; i++)
         free(eng->frames[i]);
-    free(eng->conns);
+    free(eng->slots);
+    free(eng->packs);
+    free(eng->loc);
+    free(eng->hot);
     free(eng->frames);
     free(eng->extras);
     free(eng->stream_conn);
@@ -228,11 +395,17 @@ bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out)
     return true;
 }
 
-const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id)
+const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id, hs_conn *buf)
 {
     if (!eng || id == 0 || id > eng->n_conns)
         return NULL;
-    return &eng->conns[(id - 1) / CONN_CHUNK][(id - 1) % CONN_CHUNK];
+    uint32_t loc = eng->loc[id - 1];
+    if (!(loc & LOC_PACKED))
+        return slot_at(eng, loc);
+    if (!buf)
+        return NULL;
+    hs_conn_unpack(packed_at(eng, loc), buf);
+    return buf;
 }
 
 bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream)
@@ -373,12 +546,12 @@ static bool syn_continues(const hs_conn *c, const hs_segment *s)
 
 /* The attempt a new one follows on the same 4-tuple: the stream's current
  * one, or the latest one of the 4-tuple in an earlier stream. */
-static hs_conn *previous_attempt(hs_engine *eng, hs_conn *in_stream, uint32_t tuple)
+static hs_conn *previous_attempt(hs_engine *eng, hs_conn *in_stream, uint32_t tuple, uint32_t frame)
 {
     if (in_stream)
         return in_stream;
     if (tuple && tuple < eng->n_tuples)
-        return (hs_conn *)hs_engine_conn(eng, eng->tuple_conn[tuple]);
+        return conn_touch(eng, eng->tuple_conn[tuple], frame);
     return NULL;
 }
 
@@ -388,11 +561,11 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
     uint32_t tuple = in_stream ? in_stream->tuple : s->tuple;
     if (tuple >= HS_MAX_TUPLES)
         tuple = 0;                       /* not an id the glue could give */
-    hs_conn *prev = previous_attempt(eng, in_stream, tuple);
+    hs_conn *prev = previous_attempt(eng, in_stream, tuple, s->frame);
     if (tuple && !grow((void **)&eng->tuple_conn, &eng->n_tuples, tuple + 1,
                        sizeof *eng->tuple_conn, &eng->bytes))
         tuple = 0;
-    hs_conn *c = conn_new(eng);
+    hs_conn *c = conn_new(eng, s->frame);
     if (!c)
         return NULL;
     c->stream = stream;
@@ -876,12 +1049,16 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     }
 
     seg_kind kind = classify(s->flags);
-    hs_conn *c = (hs_conn *)hs_engine_conn(eng, eng->stream_conn[stream]);
+    hs_conn *c = conn_touch(eng, eng->stream_conn[stream], s->frame);
+    if (!c && eng->stream_conn[stream])
+        return NULL;                             /* out of memory unpacking it */
     if (!c && s->tuple && s->tuple < eng->n_tuples && eng->tuple_conn[s->tuple]) {
         /* A new tcp.stream on a known 4-tuple: Wireshark split it (its
          * rules differ between versions).  Continue the 4-tuple's attempt;
          * the rules below decide whether this segment starts a new one. */
-        c = (hs_conn *)hs_engine_conn(eng, eng->tuple_conn[s->tuple]);
+        c = conn_touch(eng, eng->tuple_conn[s->tuple], s->frame);
+        if (!c)
+            return NULL;
         eng->stream_conn[stream] = c->id;
     }
     hs_result fresh = {0};
@@ -945,7 +1122,9 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     c->last_frame = s->frame;
     c->last_ns = s->time_ns;
     c->packets++;
-    return frame_store(eng, slot, res, c, s->frame) ? res : NULL;
+    bool stored = frame_store(eng, slot, res, c, s->frame);
+    cool(eng, s->frame);
+    return stored ? res : NULL;
 }
 
 /* ---- verdicts needing the whole capture ------------------------------------ */

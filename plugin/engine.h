@@ -332,8 +332,16 @@ bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream);
 /* The cached result of a frame, copied to *out; false if there is none. */
 bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out);
 
-/* A connection attempt by id (hs_result.conn), NULL if none. */
-const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id);
+/* A connection attempt by id (hs_result.conn), NULL if none.  The engine
+ * keeps an attempt that has gone quiet packed (conn_pack.h): then it is
+ * unpacked into *buf (NULL: none is returned) and the result points there;
+ * otherwise it points into the engine.  Either way it is valid until the
+ * next hs_engine_add() or until *buf is reused. */
+const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id, hs_conn *buf);
+
+/* Frames without a segment after which an attempt is packed (default
+ * 4096; 0 packs every attempt after each of its segments, for tests). */
+void hs_engine_set_cold_frames(hs_engine *eng, uint32_t frames);
 
 /* Number of connection attempts so far. */
 uint32_t hs_engine_conn_count(const hs_engine *eng);

@@ -495,10 +495,14 @@ static void print_row(GString *line, const hs_conn *c, const conn_acc *a)
     fputs(line->str, stdout);
 }
 
-/* Rows in the order of their first packet. */
+/* Rows in the order of their first packet.  Sorted by key, and each attempt
+ * fetched again to print it: the engine keeps most of them packed, and
+ * unpacks one at a time into a buffer. */
+typedef struct row_key { int64_t first_ns; uint32_t id; } row_key;
+
 static int by_start(gconstpointer pa, gconstpointer pb)
 {
-    const hs_conn *a = *(const hs_conn *const *)pa, *b = *(const hs_conn *const *)pb;
+    const row_key *a = pa, *b = pb;
     if (a->first_ns != b->first_ns)
         return a->first_ns < b->first_ns ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
@@ -507,24 +511,27 @@ static int by_start(gconstpointer pa, gconstpointer pb)
 static void conn_log_draw(void *tapdata)
 {
     conn_log *log = ((listener *)tapdata)->log;
-    GPtrArray *rows = g_ptr_array_new();
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(row_key));
+    hs_conn buf;
     for (guint id = 1; id < log->acc->len; id++) {
-        const hs_conn *c = hs_conn_by_id(id);
-        if (c && (g_array_index(log->acc, conn_acc, id).flags & ACC_SELECTED))
-            g_ptr_array_add(rows, (gpointer)c);
+        const hs_conn *c = hs_conn_by_id(id, &buf);
+        if (c && (g_array_index(log->acc, conn_acc, id).flags & ACC_SELECTED)) {
+            row_key k = { c->first_ns, id };
+            g_array_append_val(rows, k);
+        }
     }
-    g_ptr_array_sort(rows, by_start);
+    g_array_sort(rows, by_start);
     print_header(log);
     GString *line = g_string_new(NULL);
     for (guint k = 0; k < rows->len; k++) {
-        const hs_conn *c = (const hs_conn *)g_ptr_array_index(rows, k);
-        print_row(line, c, &g_array_index(log->acc, conn_acc, c->id));
+        uint32_t id = g_array_index(rows, row_key, k).id;
+        print_row(line, hs_conn_by_id(id, &buf), &g_array_index(log->acc, conn_acc, id));
     }
     char closed[32];
     now_text(closed, sizeof closed);
     printf("#close\t%s\n", closed);
     g_string_free(line, TRUE);
-    g_ptr_array_free(rows, TRUE);
+    g_array_free(rows, TRUE);
 }
 
 /* ---- starting ------------------------------------------------------------------ */

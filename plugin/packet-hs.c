@@ -32,6 +32,9 @@ static int expert_tap = -1;            /* Wireshark's own: Expert Info dialog, -
 static int hf_ws_expert[4] = { -1, -1, -1, -1 };
 static dissector_handle_t hs_handle;
 static hs_engine *engine;              /* per capture file: init .. cleanup */
+/* The current packet's attempt where the engine keeps it packed: this
+ * packet's dissection and tap callbacks read it, one packet at a time. */
+static hs_conn conn_view;
 static hs_pref_bool pref_relative = FALSE;
 /* Where the step label goes in the Info column (hs.info_column). */
 enum { HS_INFO_START, HS_INFO_END, HS_INFO_OFF };
@@ -539,7 +542,7 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     const hs_result *r = result_of(pinfo, tree);
     if (!r || !r->conn)
         return 0;
-    const hs_conn *c = hs_engine_conn(engine, r->conn);
+    const hs_conn *c = hs_engine_conn(engine, r->conn, &conn_view);
     const hs_label_info *li = hs_label_info_of((hs_label)r->label);
     /* Verdicts that need the future are known once the file has been read. */
     uint32_t anomalies = r->anomalies |
@@ -589,12 +592,12 @@ bool hs_pref_relative(void)
 
 const hs_conn *hs_tap_conn(const hs_result *r)
 {
-    return r ? hs_engine_conn(engine, r->conn) : NULL;
+    return r ? hs_engine_conn(engine, r->conn, &conn_view) : NULL;
 }
 
-const hs_conn *hs_conn_by_id(uint32_t id)
+const hs_conn *hs_conn_by_id(uint32_t id, hs_conn *buf)
 {
-    return hs_engine_conn(engine, id);
+    return hs_engine_conn(engine, id, buf);
 }
 
 /* ---- life cycle ------------------------------------------------------------- */

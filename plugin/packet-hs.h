@@ -10,10 +10,11 @@ void proto_reg_handoff_hs(void);
 
 /* The "hs" tap queues a const hs_result * per packet (valid in that
  * packet's tap callbacks only: copy what must outlive them).  Reports get
- * its connection attempt, which lives until the capture file is closed, here. */
+ * its connection attempt here, valid in those callbacks too. */
 const hs_conn *hs_tap_conn(const hs_result *r);
-/* A connection attempt of the capture by id (1, 2, ...), NULL past the last. */
-const hs_conn *hs_conn_by_id(uint32_t id);
+/* A connection attempt of the capture by id (1, 2, ...), NULL past the
+ * last; unpacked into *buf if the engine keeps it packed (hs_engine_conn). */
+const hs_conn *hs_conn_by_id(uint32_t id, hs_conn *buf);
 
 /* The "relative numbers" preference, for reports that print x, y, X, Y. */
 bool hs_pref_relative(void);

@@ -159,7 +159,8 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
     INVARIANT(r->answers < frame || r->answers == 0);
     INVARIANT(r->conn != 0 && r->conn <= hs_engine_conn_count(eng));
 
-    const hs_conn *c = hs_engine_conn(eng, r->conn);
+    hs_conn view;
+    const hs_conn *c = hs_engine_conn(eng, r->conn, &view);
     INVARIANT(c != NULL);
     INVARIANT(c->id == r->conn);
     /* A new tcp.stream on a known 4-tuple continues the 4-tuple's attempt. */
@@ -221,14 +222,32 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
     }
 }
 
-/* Feed the records to a new engine.  `check`: read everything back and
- * check the invariants (the replay for determinism only logs results). */
-static size_t run(const uint8_t *data, size_t size, hs_result *log, uint32_t *n_conns, bool check)
+/* Every attempt's bytes, hashed (FNV-1a), packed or not. */
+static uint64_t conns_hash(const hs_engine *eng)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (uint32_t id = 1; id <= hs_engine_conn_count(eng); id++) {
+        hs_conn buf;
+        const hs_conn *c = hs_engine_conn(eng, id, &buf);
+        INVARIANT(c != NULL && c->id == id);
+        const uint8_t *p = (const uint8_t *)c;
+        for (size_t k = 0; k < sizeof *c; k++)
+            h = (h ^ p[k]) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+/* Feed the records to a new engine that packs attempts after `cold`
+ * quiet frames.  `check`: read everything back and check the invariants
+ * (the replay for determinism only logs results and hashes the attempts). */
+static size_t run(const uint8_t *data, size_t size, uint32_t cold, hs_result *log, uint32_t *n_conns,
+                  uint64_t *hash, bool check)
 {
     size_t n = size / REC;
     hs_engine *eng = hs_engine_new();
     if (!eng)
         return 0;
+    hs_engine_set_cold_frames(eng, cold);
     decoder d;
     memset(&d, 0, sizeof d);
     decoded *segs = n ? calloc(n, sizeof *segs) : NULL;
@@ -270,6 +289,8 @@ static size_t run(const uint8_t *data, size_t size, hs_result *log, uint32_t *n_
     }
     if (n_conns)
         *n_conns = hs_engine_conn_count(eng);
+    if (hash)
+        *hash = conns_hash(eng);
     free(segs);
     hs_engine_free(eng);
     return n;
@@ -288,13 +309,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     uint32_t ca = 0, cb = 0;
-    size_t na = run(data, size, a, &ca, true);
-    /* Deterministic: the same segments give the same answers.  Checked on
+    uint64_t ha = 0, hb = 0;
+    /* Inputs of even length run with every attempt packed after each of
+     * its segments, the others as the plugin runs. */
+    size_t na = run(data, size, n % 2 ? 4096 : 0, a, &ca, &ha, true);
+    /* Deterministic, and packing changes nothing: the same segments give
+     * the same answers and attempts with every attempt packed.  Checked on
      * one input in four (by length, so a failure replays): each engine
      * costs a few hundred kilobytes of zeroed chunks. */
     if (n % 4 == 1) {
-        size_t nb = run(data, size, b, &cb, false);
-        INVARIANT(na == nb && ca == cb);
+        size_t nb = run(data, size, 0, b, &cb, &hb, false);
+        INVARIANT(na == nb && ca == cb && ha == hb);
         INVARIANT(na == 0 || memcmp(a, b, na * sizeof *a) == 0);
     }
     free(a);

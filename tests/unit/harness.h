@@ -34,7 +34,7 @@ enum { C = 0, S = 1 };
  * that look at several keep copies.  Each copy is also checked against what
  * the engine gives back for the frame later (hs_engine_result: the packed
  * 16-byte record and its extras must hold all of it). */
-static const hs_result *keep_result(hs_engine *eng, const hs_result *r, uint32_t frame)
+static inline const hs_result *keep_result(hs_engine *eng, const hs_result *r, uint32_t frame)
 {
     static hs_result pool[1024];
     static unsigned next;
@@ -51,5 +51,16 @@ static const hs_result *keep_result(hs_engine *eng, const hs_result *r, uint32_t
     return k;
 }
 #define ADD(eng, stream, seg) keep_result((eng), hs_engine_add((eng), (stream), (seg)), (seg)->frame)
+
+/* An attempt as the glue reads it: hs_engine_conn() unpacks a packed one
+ * into a buffer, here one of a ring, so a test can hold a few at once.
+ * Valid until the next hs_engine_add(): the *_packed builds of the tests
+ * (HS_COLD_FRAMES=0) pack every attempt after each of its segments. */
+static inline const hs_conn *conn_of(const hs_engine *eng, uint32_t id)
+{
+    static hs_conn ring[16];
+    static unsigned next;
+    return hs_engine_conn(eng, id, &ring[next++ % 16]);
+}
 
 #endif /* HS_TEST_HARNESS_H */

@@ -31,7 +31,7 @@ static const char *label(const wrun *rn, int f)
 {
     return rn->r[f] ? hs_label_info_of((hs_label)rn->r[f]->label)->text : "(null)";
 }
-static const hs_conn *conn(const wrun *rn, int f) { return hs_engine_conn(rn->eng, rn->r[f]->conn); }
+static const hs_conn *conn(const wrun *rn, int f) { return conn_of(rn->eng, rn->r[f]->conn); }
 static bool raised(const wrun *rn, int f, enum hs_anomaly a) { return rn->r[f]->anomalies & HS_AN_BIT(a); }
 static hs_accept verdict(const wrun *rn, int f) { return (hs_accept)rn->r[f]->accept; }
 static const char *kstate(const wrun *rn, int f, int role)

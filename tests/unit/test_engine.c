@@ -47,7 +47,7 @@ static const char *label(const run *rn, int frame)
 
 static const hs_conn *conn(const run *rn, int frame)
 {
-    return rn->r[frame] ? hs_engine_conn(rn->eng, rn->r[frame]->conn) : NULL;
+    return rn->r[frame] ? conn_of(rn->eng, rn->r[frame]->conn) : NULL;
 }
 
 static bool anomaly(const run *rn, int frame, enum hs_anomaly a)
@@ -682,7 +682,7 @@ static void test_frame_zero_and_huge_stream(void)
     hs_result none;
     CHECK(!hs_engine_result(eng, 1, &none));
     CHECK(!hs_engine_result(eng, 123456789, &none));
-    CHECK(hs_engine_conn(eng, 0) == NULL && hs_engine_conn(eng, 5) == NULL);
+    CHECK(conn_of(eng, 0) == NULL && conn_of(eng, 5) == NULL);
     CHECK(hs_engine_add(NULL, 0, &s) == NULL);
     hs_engine_free(eng);
     hs_engine_free(NULL);
@@ -887,7 +887,7 @@ static void test_history_is_bounded(void)
                          HS_HAVE_ALL, 0, 0);
         hs_engine_add(rn.eng, 0, &s);
     }
-    const hs_conn *c = hs_engine_conn(rn.eng, hs_engine_conn_count(rn.eng));
+    const hs_conn *c = conn_of(rn.eng, hs_engine_conn_count(rn.eng));
     CHECK(strlen(hs_history_of(c)) <= HS_HISTORY_MAX);
     hs_engine_free(rn.eng);
 }

@@ -37,7 +37,7 @@ static nrun feed(const opkt *p, int n)
 
 static const hs_conn *conn(const nrun *rn, int frame)
 {
-    return rn->r[frame] ? hs_engine_conn(rn->eng, rn->r[frame]->conn) : NULL;
+    return rn->r[frame] ? conn_of(rn->eng, rn->r[frame]->conn) : NULL;
 }
 
 static bool raised(const nrun *rn, int frame, enum hs_anomaly a)
