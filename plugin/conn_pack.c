@@ -2,44 +2,61 @@
 /*
  * conn_pack.c - pack and unpack a connection attempt (conn_pack.h).
  *
- * Two steps each way.  Packing: (1) fields that sit near a base field are
- * replaced by their distance from it; (2) the bytes are written as a bitmap
- * of the non-zero ones followed by those bytes.  Unpacking reverses (2),
- * then (1), reading each base before the fields relative to it (no base
- * is itself relative).
+ * Packing: (1) fields that sit near a base field are replaced by their
+ * distance from it; (2) the bytes are XORed with a reference attempt's,
+ * where that leaves fewer of them non-zero; (3) they are written as a
+ * header byte, a bitmap of the non-zero bytes and those bytes.  Unpacking
+ * reverses (3), (2), then (1), restoring each base before the fields
+ * relative to it.
  */
 #include "conn_pack.h"
 
 #include <string.h>
 
-/* A field kept as its distance from a base field of the same width. */
-typedef struct rel_field { uint16_t at, base; uint8_t width; } rel_field;
+/* A field kept as its distance from a base field of the same width: the
+ * nearest earlier event of its kind (the SYN+ACK's time from the SYN's),
+ * or, where that one is unset (0), the root of its kind (the first
+ * packet's time).  The table is in unpacking order: every base comes
+ * before the fields relative to it, so packing goes through it backwards. */
+typedef struct rel_field { uint16_t at, base, root; uint8_t width; } rel_field;
 
-#define T64(f)      { (uint16_t)offsetof(hs_conn, f), (uint16_t)offsetof(hs_conn, first_ns), 8 }
-#define FRAME(f)    { (uint16_t)offsetof(hs_conn, f), (uint16_t)offsetof(hs_conn, first_frame), 4 }
-#define SEQ(f, b)   { (uint16_t)offsetof(hs_conn, f), (uint16_t)offsetof(hs_conn, b), 4 }
+#define OFF(f) ((uint16_t)offsetof(hs_conn, f))
+#define TIME(f, b)       { OFF(f), OFF(b), OFF(first_ns), 8 }
+#define FRAME(f, b)      { OFF(f), OFF(b), OFF(first_frame), 4 }
+#define SEQ(f, b, r)     { OFF(f), OFF(b), OFF(r), 4 }
 
 static const rel_field rel_fields[] = {
-    T64(last_ns), T64(step_ns[1]), T64(step_ns[2]), T64(step_ns[3]),
-    T64(syn_ns), T64(open_ns), T64(fin_ns), T64(closed_ns),
-    T64(side[0].syn_ns), T64(side[1].syn_ns),
-    T64(zeek.last_ns), T64(zeek.attempt_at), T64(zeek.close_at),
-    FRAME(last_frame), FRAME(step_frame[1]), FRAME(step_frame[2]), FRAME(step_frame[3]),
-    FRAME(step_frame[4]), FRAME(step_frame[5]), FRAME(step_frame[6]), FRAME(step_frame[7]),
-    FRAME(side[0].challenged), FRAME(side[1].challenged),
-    SEQ(side[0].fin_seq, side[0].isn), SEQ(side[0].next_seq, side[0].isn),
-    SEQ(side[1].fin_seq, side[1].isn), SEQ(side[1].next_seq, side[1].isn),
-    SEQ(side[0].ack, side[1].isn), SEQ(side[1].ack, side[0].isn),
-    SEQ(zeek.end[0].last_seq, zeek.end[0].start), SEQ(zeek.end[0].ack_seq, zeek.end[0].start),
-    SEQ(zeek.end[1].last_seq, zeek.end[1].start), SEQ(zeek.end[1].ack_seq, zeek.end[1].start),
-    SEQ(stream, id), SEQ(tuple, id),
+    TIME(step_ns[1], first_ns), TIME(syn_ns, step_ns[1]), TIME(side[0].syn_ns, syn_ns),
+    TIME(step_ns[2], step_ns[1]), TIME(side[1].syn_ns, step_ns[2]),
+    TIME(step_ns[3], step_ns[2]), TIME(open_ns, step_ns[3]),
+    TIME(fin_ns, open_ns), TIME(closed_ns, fin_ns), TIME(last_ns, closed_ns),
+    TIME(zeek.last_ns, last_ns), TIME(zeek.close_at, zeek.last_ns), TIME(zeek.attempt_at, syn_ns),
+    FRAME(step_frame[1], first_frame), FRAME(step_frame[2], step_frame[1]),
+    FRAME(step_frame[3], step_frame[2]), FRAME(step_frame[4], step_frame[3]),
+    FRAME(step_frame[5], step_frame[4]), FRAME(step_frame[6], step_frame[5]),
+    FRAME(step_frame[7], step_frame[6]), FRAME(last_frame, step_frame[7]),
+    FRAME(side[0].challenged, first_frame), FRAME(side[1].challenged, first_frame),
+    SEQ(side[0].fin_seq, side[0].isn, side[0].isn), SEQ(side[0].next_seq, side[0].fin_seq, side[0].isn),
+    SEQ(side[1].fin_seq, side[1].isn, side[1].isn), SEQ(side[1].next_seq, side[1].fin_seq, side[1].isn),
+    SEQ(side[0].ack, side[1].next_seq, side[1].isn), SEQ(side[1].ack, side[0].next_seq, side[0].isn),
+    /* Zeek's endpoints are by dir, the sides by role: alike when dir 0 opened. */
+    SEQ(zeek.end[0].start, side[0].isn, side[0].isn), SEQ(zeek.end[1].start, side[1].isn, side[1].isn),
+    SEQ(zeek.end[0].last_seq, zeek.end[0].start, zeek.end[0].start),
+    SEQ(zeek.end[0].ack_seq, zeek.end[0].last_seq, zeek.end[0].start),
+    SEQ(zeek.end[1].last_seq, zeek.end[1].start, zeek.end[1].start),
+    SEQ(zeek.end[1].ack_seq, zeek.end[1].last_seq, zeek.end[1].start),
+    SEQ(stream, id, id), SEQ(tuple, id, id),
 };
+#define N_REL (sizeof rel_fields / sizeof *rel_fields)
 
 /* v as a distance from b, modulo 2^(8*width): 0 stays 0 (most fields
  * start unset), and v = b - K, whose distance would be 0, takes the place
  * 0 would have had.  K = 2 makes both v = b and v = b - 1 one byte (a time
  * equal to the first packet's, a tcp.stream one below the attempt id). */
 enum { K = 2 };
+
+/* The header byte of a packed attempt. */
+enum { PACK_XOR_REF = 1 };   /* its bytes are XORed with the reference's */
 
 static uint64_t mask_of(unsigned width) { return width == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * width)) - 1; }
 
@@ -89,20 +106,36 @@ static unsigned popcount8(uint8_t x)
     return n;
 }
 
-size_t hs_conn_pack(const hs_conn *c, uint8_t *out)
+/* The base of f in b, whose bases are as they are in the struct. */
+static uint64_t base_of(const rel_field *f, const uint8_t *b)
 {
-    uint8_t b[sizeof(hs_conn)];
-    memcpy(b, c, sizeof b);
-    for (size_t i = 0; i < sizeof rel_fields / sizeof *rel_fields; i++) {
+    uint64_t v = get(b + f->base, f->width);
+    return v ? v : get(b + f->root, f->width);
+}
+
+/* The struct's bytes with the relative fields replaced. */
+static void relative(const hs_conn *c, uint8_t *b)
+{
+    memcpy(b, c, sizeof(hs_conn));
+    for (size_t i = N_REL; i-- > 0;) {
         const rel_field *f = &rel_fields[i];
-        uint64_t m = mask_of(f->width);
-        put(b + f->at, f->width, to_rel(get(b + f->at, f->width), get(b + f->base, f->width), m));
+        put(b + f->at, f->width, to_rel(get(b + f->at, f->width), base_of(f, b), mask_of(f->width)));
     }
+}
+
+void hs_conn_pack_ref(const hs_conn *c, uint8_t *ref)
+{
+    relative(c, ref);
+}
+
+/* Bitmap and non-zero bytes of b, XORed with ref if given. */
+static size_t sparse(const uint8_t *b, const uint8_t *ref, uint8_t *out)
+{
     uint8_t *map = out, *p = out + HS_PACK_MAP_BYTES;
     for (size_t g = 0; g < HS_PACK_MAP_BYTES; g++) {
         uint8_t bits = 0;
-        for (unsigned k = 0; k < 8 && g * 8 + k < sizeof b; k++) {
-            uint8_t v = b[g * 8 + k];
+        for (unsigned k = 0; k < 8 && g * 8 + k < sizeof(hs_conn); k++) {
+            uint8_t v = b[g * 8 + k] ^ (ref ? ref[g * 8 + k] : 0);
             if (v) {
                 bits |= (uint8_t)(1u << k);
                 *p++ = v;
@@ -113,29 +146,47 @@ size_t hs_conn_pack(const hs_conn *c, uint8_t *out)
     return (size_t)(p - out);
 }
 
+size_t hs_conn_pack(const hs_conn *c, const uint8_t *ref, uint8_t *out)
+{
+    uint8_t b[sizeof(hs_conn)], alt[HS_PACK_MAX];
+    relative(c, b);
+    size_t n = sparse(b, NULL, out + 1);
+    out[0] = 0;
+    if (ref) {
+        size_t m = sparse(b, ref, alt);
+        if (m < n) {
+            out[0] = PACK_XOR_REF;
+            memcpy(out + 1, alt, m);
+            n = m;
+        }
+    }
+    return n + 1;
+}
 size_t hs_conn_packed_size(const uint8_t *in)
 {
-    size_t n = HS_PACK_MAP_BYTES;
+    size_t n = 1 + HS_PACK_MAP_BYTES;
     for (size_t g = 0; g < HS_PACK_MAP_BYTES; g++)
-        n += popcount8(in[g]);
+        n += popcount8(in[1 + g]);
     return n;
 }
 
-void hs_conn_unpack(const uint8_t *in, hs_conn *out)
+void hs_conn_unpack(const uint8_t *in, const uint8_t *ref, hs_conn *out)
 {
     uint8_t b[sizeof(hs_conn)] = {0};
-    const uint8_t *p = in + HS_PACK_MAP_BYTES;
+    const uint8_t *map = in + 1, *p = map + HS_PACK_MAP_BYTES;
     for (size_t g = 0; g < HS_PACK_MAP_BYTES; g++)
-        for (uint8_t bits = in[g]; bits; bits &= (uint8_t)(bits - 1)) {
+        for (uint8_t bits = map[g]; bits; bits &= (uint8_t)(bits - 1)) {
             unsigned k = 0;
             while (!(bits & (1u << k)))
                 k++;
             b[g * 8 + k] = *p++;
         }
-    for (size_t i = 0; i < sizeof rel_fields / sizeof *rel_fields; i++) {
+    if (in[0] & PACK_XOR_REF)
+        for (size_t k = 0; k < sizeof b; k++)
+            b[k] ^= ref[k];
+    for (size_t i = 0; i < N_REL; i++) {
         const rel_field *f = &rel_fields[i];
-        uint64_t m = mask_of(f->width);
-        put(b + f->at, f->width, from_rel(get(b + f->at, f->width), get(b + f->base, f->width), m));
+        put(b + f->at, f->width, from_rel(get(b + f->at, f->width), base_of(f, b), mask_of(f->width)));
     }
     memcpy(out, b, sizeof b);
 }

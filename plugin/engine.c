@@ -20,8 +20,9 @@
 
 #define SLOT_CHUNK   1024u
 #define FRAME_CHUNK  4096u
-/* Packed attempts go into chunks of this many bytes, located by offset / 4
- * in 31 bits (8 GiB of them; past that an attempt simply stays full). */
+/* Packed attempts go into chunks of this many bytes, each with its own
+ * reference attempt first (conn_pack.h), located by offset / 4 in 31 bits
+ * (8 GiB of them; past that an attempt simply stays full). */
 #define PACK_CHUNK   (UINT32_C(1) << 20)
 #define PACK_ALIGN   4u
 #define LOC_PACKED   UINT32_C(0x80000000)
@@ -256,37 +257,39 @@ static void hot_pop(hs_engine *eng)
     eng->hot_len--;
 }
 
-/* Pack c into the arena; *loc then names it.  False (c stays full) past
+/* Pack c into the arena; *loc then names it.  Each chunk begins with its
+ * reference: the first attempt packed into it.  False (c stays full) past
  * the arena's reach or out of memory. */
 static bool pack_put(hs_engine *eng, const hs_conn *c, uint32_t *loc)
 {
-    uint8_t buf[HS_PACK_MAX];
-    size_t n = hs_conn_pack(c, buf);
-    size_t need = (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
     uint64_t at = eng->pack_used;
-    if (at % PACK_CHUNK + need > PACK_CHUNK)
-        at += PACK_CHUNK - at % PACK_CHUNK;      /* a packed attempt never spans chunks */
-    if (at + need > PACK_LIMIT)
+    bool fresh = at % PACK_CHUNK == 0 || at % PACK_CHUNK + HS_PACK_MAX > PACK_CHUNK;
+    if (fresh)
+        at = (at + PACK_CHUNK - 1) / PACK_CHUNK * PACK_CHUNK + HS_PACK_REF_BYTES;
+    if (at + HS_PACK_MAX > PACK_LIMIT)
         return false;
     uint32_t chunk = (uint32_t)(at / PACK_CHUNK);
-    if (!grow((void **)&eng->packs, &eng->n_pack_chunks, chunk + 1, sizeof *eng->packs, &eng->bytes))
-        return false;
-    if (!eng->packs[chunk]) {
+    if (fresh) {
+        if (!grow((void **)&eng->packs, &eng->n_pack_chunks, chunk + 1, sizeof *eng->packs, &eng->bytes))
+            return false;
         eng->packs[chunk] = malloc(PACK_CHUNK);
         if (!eng->packs[chunk])
             return false;
         eng->bytes += PACK_CHUNK;
+        hs_conn_pack_ref(c, eng->packs[chunk]);
     }
-    memcpy(eng->packs[chunk] + at % PACK_CHUNK, buf, n);
-    eng->pack_used = at + need;
+    size_t n = hs_conn_pack(c, eng->packs[chunk], eng->packs[chunk] + at % PACK_CHUNK);
+    eng->pack_used = at + (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
     *loc = LOC_PACKED | (uint32_t)(at / PACK_ALIGN);
     return true;
 }
 
-static const uint8_t *packed_at(const hs_engine *eng, uint32_t loc)
+/* Unpack the attempt at loc into *out. */
+static void unpack_at(const hs_engine *eng, uint32_t loc, hs_conn *out)
 {
     uint64_t at = (uint64_t)(loc & ~LOC_PACKED) * PACK_ALIGN;
-    return eng->packs[at / PACK_CHUNK] + at % PACK_CHUNK;
+    const uint8_t *chunk = eng->packs[at / PACK_CHUNK];
+    hs_conn_unpack(chunk + at % PACK_CHUNK, chunk, out);
 }
 
 /* Pack the oldest full attempts that have gone cold.  The ring is in the
@@ -340,7 +343,7 @@ static hs_conn *conn_touch(hs_engine *eng, uint32_t id, uint32_t frame)
     if (!slot_new(eng, &idx))
         return NULL;
     hs_conn *c = slot_at(eng, idx);
-    hs_conn_unpack(packed_at(eng, *loc), c);
+    unpack_at(eng, *loc, c);
     *loc = idx;
     hot_push(eng, id, frame);
     return c;
@@ -404,7 +407,7 @@ const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id, hs_conn *buf)
         return slot_at(eng, loc);
     if (!buf)
         return NULL;
-    hs_conn_unpack(packed_at(eng, loc), buf);
+    unpack_at(eng, loc, buf);
     return buf;
 }
 

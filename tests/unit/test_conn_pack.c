@@ -10,22 +10,31 @@
 
 #include <stdlib.h>
 
-static bool round_trips(const hs_conn *c, size_t *size)
+/* Packed alone and against ref (if not NULL), c comes back the same. */
+static bool round_trips_ref(const hs_conn *c, const hs_conn *ref, size_t *size)
 {
-    uint8_t buf[HS_PACK_MAX];
+    uint8_t buf[HS_PACK_MAX], r[HS_PACK_REF_BYTES];
+    if (ref)
+        hs_conn_pack_ref(ref, r);
     hs_conn back;
     memset(&back, 0xa5, sizeof back);
-    size_t n = hs_conn_pack(c, buf);
+    size_t n = hs_conn_pack(c, ref ? r : NULL, buf);
     if (size)
         *size = n;
-    hs_conn_unpack(buf, &back);
+    hs_conn_unpack(buf, ref ? r : NULL, &back);
     return n <= HS_PACK_MAX && hs_conn_packed_size(buf) == n && memcmp(c, &back, sizeof back) == 0;
+}
+
+static bool round_trips(const hs_conn *c, size_t *size)
+{
+    return round_trips_ref(c, NULL, size) && round_trips_ref(c, c, NULL);
 }
 
 /* Random bytes: every field, padding included, comes back. */
 static void test_random_bytes(void)
 {
     srand(12345);
+    hs_conn prev = {0};
     for (int i = 0; i < 20000; i++) {
         hs_conn c;
         uint8_t *p = (uint8_t *)&c;
@@ -33,6 +42,8 @@ static void test_random_bytes(void)
         for (size_t k = 0; k < sizeof c; k++)
             p[k] = (rand() % 5 >= density) ? (uint8_t)rand() : 0;
         CHECK(round_trips(&c, NULL));
+        CHECK(round_trips_ref(&c, &prev, NULL));
+        prev = c;
     }
 }
 
@@ -59,12 +70,12 @@ static void test_relative_edges(void)
         }
 }
 
-/* What packing saves: a lone SYN and a complete connection, as the engine
- * leaves them. */
-static void test_sizes(void)
+/* Connection i of the same shape (10 packets, as the benchmark's), with
+ * its own ISNs, times, frames and ids. */
+static hs_engine *sized_eng;
+static void shaped(uint32_t i, const hs_conn **syn, const hs_conn **full, hs_conn bufs[2])
 {
-    hs_engine *eng = hs_engine_new();
-    const uint32_t x = 0x9a3f0001u, y = 0x51c20077u, Q = 100, R = 200;
+    const uint32_t x = 0x9a3f0001u * (i + 1), y = 0x51c20077u * (i + 3), Q = 100, R = 200;
     const struct { uint8_t dir; uint16_t flags; uint32_t seq, ack, len; } p[] = {
         { C, SYN, x, 0, 0 }, { S, SYN | ACK, y, x + 1, 0 }, { C, ACK, x + 1, y + 1, 0 },
         { C, PSH | ACK, x + 1, y + 1, Q }, { S, PSH | ACK, y + 1, x + 1 + Q, R },
@@ -72,23 +83,64 @@ static void test_sizes(void)
         { S, ACK, y + 1 + R, x + 2 + Q, 0 }, { S, FIN | ACK, y + 1 + R, x + 2 + Q, 0 },
         { C, ACK, x + 2 + Q, y + 2 + R, 0 },
     };
-    size_t syn = 0, full = 0;
-    for (uint32_t i = 0; i < 10; i++) {
-        hs_segment s = { .time_ns = 1764000000123456789LL + i * 1500000, .frame = 70000 + i,
-                         .seq = p[i].seq, .ack = p[i].ack, .len = p[i].len, .flags = p[i].flags,
-                         .dir = p[i].dir, .have = HS_HAVE_ALL | HS_HAVE_WIN, .tuple = 9, .win = 64240 };
-        const hs_result *r = hs_engine_add(eng, 8, &s);
+    for (uint32_t k = 0; k < 10; k++) {
+        hs_segment s = { .time_ns = 1764000000123456789LL + i * 777777 + k * 1500000,
+                         .frame = 70000 + i * 10 + k, .seq = p[k].seq, .ack = p[k].ack, .len = p[k].len,
+                         .flags = p[k].flags, .dir = p[k].dir, .have = HS_HAVE_ALL | HS_HAVE_WIN,
+                         .tuple = 9 + i, .win = 64240 };
+        const hs_result *r = hs_engine_add(sized_eng, 8 + i, &s);
         CHECK(r != NULL);
-        hs_conn buf;
-        const hs_conn *c = r ? hs_engine_conn(eng, r->conn, &buf) : NULL;
-        CHECK(c != NULL);
-        if (c)
-            CHECK(round_trips(c, i == 0 ? &syn : &full));
+        hs_conn view;
+        const hs_conn *c = r ? hs_engine_conn(sized_eng, r->conn, &view) : NULL;
+        if (c && (k == 0 || k == 9)) {           /* copies: later segments change the attempt */
+            bufs[k == 9] = *c;
+            *(k == 9 ? full : syn) = &bufs[k == 9];
+        }
     }
-    printf("packed: an unanswered SYN %zu bytes, a complete connection %zu (hs_conn: %zu)\n",
-           syn, full, sizeof(hs_conn));
+}
+
+/* What packing saves: a lone SYN and a complete connection as the engine
+ * leaves them, alone and against a reference of the same shape. */
+static void test_sizes(void)
+{
+    sized_eng = hs_engine_new();
+    hs_conn a[2], b[2];
+    const hs_conn *syn_a = NULL, *full_a = NULL, *syn_b = NULL, *full_b = NULL;   /* full_*: in a[1], b[1] */
+    shaped(0, &syn_a, &full_a, a);
+    CHECK(syn_a && full_a);
+    shaped(1, &syn_b, &full_b, b);
+    CHECK(syn_b && full_b);
+    size_t syn = 0, full = 0, syn_ref = 0, full_ref = 0;
+    (void)syn_a;
+    (void)syn_b;
+    if (full_a && full_b) {
+        CHECK(round_trips(full_b, &full));
+        CHECK(round_trips_ref(full_b, full_a, &full_ref));
+    }
+    printf("packed: a complete connection %zu bytes, %zu against another (hs_conn: %zu)\n",
+           full, full_ref, sizeof(hs_conn));
+    CHECK(full > 0 && full <= 170);
+    CHECK(full_ref > 0 && full_ref <= 90);
+    hs_engine_free(sized_eng);
+
+    /* Two unanswered SYNs. */
+    hs_engine *eng = hs_engine_new();
+    hs_conn c[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        hs_segment s = { .time_ns = 1764000000123456789LL + i * 7000, .frame = 1 + i, .seq = 0x9a3f0001u * (i + 1),
+                         .flags = SYN, .dir = C, .have = HS_HAVE_ALL | HS_HAVE_WIN, .tuple = 1 + i, .win = 64240 };
+        const hs_result *r = hs_engine_add(eng, i, &s);
+        hs_conn buf;
+        const hs_conn *p = r ? hs_engine_conn(eng, r->conn, &buf) : NULL;
+        CHECK(p != NULL);
+        if (p)
+            c[i] = *p;
+    }
+    CHECK(round_trips(&c[1], &syn));
+    CHECK(round_trips_ref(&c[1], &c[0], &syn_ref));
+    printf("packed: an unanswered SYN %zu bytes, %zu against another\n", syn, syn_ref);
     CHECK(syn > 0 && syn <= 100);
-    CHECK(full > 0 && full <= 200);
+    CHECK(syn_ref > 0 && syn_ref <= 70);
     hs_engine_free(eng);
 }
 
