@@ -11,6 +11,7 @@
  */
 #include "conn_pack.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* A field kept as its distance from a base field of the same width: the
@@ -53,6 +54,8 @@ static const rel_field rel_fields[] = {
  * start unset), and v = b - K, whose distance would be 0, takes the place
  * 0 would have had.  K = 2 makes both v = b and v = b - 1 one byte (a time
  * equal to the first packet's, a tcp.stream one below the attempt id). */
+_Static_assert(sizeof(hs_conn) % 8 == 0, "hs_conn is whole 8-byte groups (the bitmap's)");
+
 enum { K = 2 };
 
 /* The header byte of a packed attempt. */
@@ -128,19 +131,49 @@ void hs_conn_pack_ref(const hs_conn *c, uint8_t *ref)
     relative(c, ref);
 }
 
-/* Bitmap and non-zero bytes of b, XORed with ref if given. */
+static uint64_t group(const uint8_t *b, const uint8_t *ref, size_t g)
+{
+    uint64_t v, r = 0;
+    memcpy(&v, b + g * 8, 8);
+    if (ref)
+        memcpy(&r, ref + g * 8, 8);
+    return v ^ r;
+}
+
+/* Non-zero bytes of a group: each byte folded into its low bit, summed. */
+static unsigned nonzero_bytes(uint64_t v)
+{
+    v |= v >> 4;
+    v |= v >> 2;
+    v |= v >> 1;
+    v &= UINT64_C(0x0101010101010101);
+    return (unsigned)((v * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* The bytes sparse() writes for b, XORed with ref if given. */
+static size_t sparse_size(const uint8_t *b, const uint8_t *ref)
+{
+    size_t n = HS_PACK_MAP_BYTES;
+    for (size_t g = 0; g < HS_PACK_MAP_BYTES; g++)
+        n += nonzero_bytes(group(b, ref, g));
+    return n;
+}
+
+/* Bitmap and non-zero bytes of b, XORed with ref if given.  The bytes of
+ * a group are taken in memory order, whatever the machine's byte order. */
 static size_t sparse(const uint8_t *b, const uint8_t *ref, uint8_t *out)
 {
     uint8_t *map = out, *p = out + HS_PACK_MAP_BYTES;
     for (size_t g = 0; g < HS_PACK_MAP_BYTES; g++) {
         uint8_t bits = 0;
-        for (unsigned k = 0; k < 8 && g * 8 + k < sizeof(hs_conn); k++) {
-            uint8_t v = b[g * 8 + k] ^ (ref ? ref[g * 8 + k] : 0);
-            if (v) {
-                bits |= (uint8_t)(1u << k);
-                *p++ = v;
+        if (group(b, ref, g))
+            for (unsigned k = 0; k < 8; k++) {
+                uint8_t v = b[g * 8 + k] ^ (ref ? ref[g * 8 + k] : 0);
+                if (v) {
+                    bits |= (uint8_t)(1u << k);
+                    *p++ = v;
+                }
             }
-        }
         map[g] = bits;
     }
     return (size_t)(p - out);
@@ -148,20 +181,13 @@ static size_t sparse(const uint8_t *b, const uint8_t *ref, uint8_t *out)
 
 size_t hs_conn_pack(const hs_conn *c, const uint8_t *ref, uint8_t *out)
 {
-    uint8_t b[sizeof(hs_conn)], alt[HS_PACK_MAX];
+    uint8_t b[sizeof(hs_conn)];
     relative(c, b);
-    size_t n = sparse(b, NULL, out + 1);
-    out[0] = 0;
-    if (ref) {
-        size_t m = sparse(b, ref, alt);
-        if (m < n) {
-            out[0] = PACK_XOR_REF;
-            memcpy(out + 1, alt, m);
-            n = m;
-        }
-    }
-    return n + 1;
+    bool xor = ref && sparse_size(b, ref) < sparse_size(b, NULL);
+    out[0] = xor ? PACK_XOR_REF : 0;
+    return 1 + sparse(b, xor ? ref : NULL, out + 1);
 }
+
 size_t hs_conn_packed_size(const uint8_t *in)
 {
     size_t n = 1 + HS_PACK_MAP_BYTES;

@@ -329,7 +329,7 @@ def table(results, sizes, mach):
            [f"RSS {NAMES[v]} ratio" for v in extras] + ["plugin B/conn", "plugin B/pkt"])
     lines = [f"Machine: {mach['nproc']} x {mach['cpu']}, {mach['mem_gib']} GiB, Linux {mach['kernel']}; "
              f"{mach['tshark']}; Handshake {mach.get('source', '?')}; {mach['date']}.",
-             f"sizeof(hs_conn) = {sizes['hs_conn']} B per attempt, {sizes.get('frame', sizes.get('hs_result'))} B per frame (HS_FRAME_BYTES).",
+             f"sizeof(hs_conn) = {sizes['hs_conn']} B per attempt while in use (packed once quiet: plugin/conn_pack.h), {sizes.get('frame', sizes.get('hs_result'))} B per frame (HS_FRAME_BYTES).",
              "",
              "| " + " | ".join(hdr) + " |",
              "|" + "|".join("---" if i < 4 else "---:" for i in range(len(hdr))) + "|"]
