@@ -6,7 +6,9 @@
  * Each segment is classified by its flags, then handled in a fixed order
  * (its acknowledgment first, then its FIN) so that a packet doing two steps
  * (FIN+ACK(Y,X+1)) gets both, in order.  Storage is chunked arrays: no
- * allocation per packet beyond amortised growth, and pointers stay valid.
+ * allocation per packet beyond amortised growth.  An attempt is a full
+ * hs_conn while in use and packed (conn_pack.h) once quiet, so a pointer
+ * to one lives until the next hs_engine_add().
  */
 #include "engine.h"
 #include "accept.h"
