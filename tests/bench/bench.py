@@ -211,7 +211,7 @@ def build_extra(workdir, plugin_so, name):
     pc = subprocess.run(["pkg-config", "--cflags", "--libs", "wireshark"], check=True,
                         capture_output=True, text=True).stdout.split()
     plugin = os.path.join(SOURCE_DIR, "plugin")
-    engine = ([os.path.join(plugin, f) for f in ("engine.c", "accept.c", "labels.c", "negotiation.c", "zeek.c", "tuple_ids.c")]
+    engine = ([os.path.join(plugin, f) for f in ("engine.c", "conn_pack.c", "accept.c", "labels.c", "negotiation.c", "zeek.c", "tuple_ids.c")]
               if with_engine else [])
     sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", plugin] + cflags +
        [os.path.join(HERE, source)] + engine + ["-o", out] + pc)
