@@ -111,19 +111,26 @@ static bool grow(void **arr, uint32_t *n, uint32_t need, size_t elem, size_t *by
     return true;
 }
 
+/* Chunk `k` of a chunked array (frames, attempt slots, packed attempts),
+ * zeroed and allocated on first use; NULL out of memory. */
+static void *chunk_at(void ***chunks, uint32_t *n_chunks, uint32_t k, size_t chunk_bytes, size_t *bytes)
+{
+    if (!grow((void **)chunks, n_chunks, k + 1, sizeof **chunks, bytes))
+        return NULL;
+    if (!(*chunks)[k]) {
+        (*chunks)[k] = calloc(1, chunk_bytes);
+        if (!(*chunks)[k])
+            return NULL;
+        *bytes += chunk_bytes;
+    }
+    return (*chunks)[k];
+}
+
 static hs_frame *frame_slot(hs_engine *eng, uint32_t frame)
 {
-    uint32_t chunk = frame / FRAME_CHUNK;
-    if (!grow((void **)&eng->frames, &eng->n_frame_chunks, chunk + 1,
-              sizeof *eng->frames, &eng->bytes))
-        return NULL;
-    if (!eng->frames[chunk]) {
-        eng->frames[chunk] = calloc(FRAME_CHUNK, sizeof(hs_frame));
-        if (!eng->frames[chunk])
-            return NULL;
-        eng->bytes += FRAME_CHUNK * sizeof(hs_frame);
-    }
-    return &eng->frames[chunk][frame % FRAME_CHUNK];
+    hs_frame *chunk = chunk_at((void ***)&eng->frames, &eng->n_frame_chunks, frame / FRAME_CHUNK,
+                               FRAME_CHUNK * sizeof(hs_frame), &eng->bytes);
+    return chunk ? &chunk[frame % FRAME_CHUNK] : NULL;
 }
 
 /* The first extra at or after `frame` (binary search). */
@@ -219,16 +226,10 @@ static bool slot_new(hs_engine *eng, uint32_t *idx)
         memset(c, 0, sizeof *c);
         return true;
     }
-    uint32_t chunk = eng->n_slots / SLOT_CHUNK;
     if (eng->n_slots == UINT32_MAX ||
-        !grow((void **)&eng->slots, &eng->n_slot_chunks, chunk + 1, sizeof *eng->slots, &eng->bytes))
+        !chunk_at((void ***)&eng->slots, &eng->n_slot_chunks, eng->n_slots / SLOT_CHUNK,
+                  SLOT_CHUNK * sizeof(hs_conn), &eng->bytes))
         return false;
-    if (!eng->slots[chunk]) {
-        eng->slots[chunk] = calloc(SLOT_CHUNK, sizeof(hs_conn));
-        if (!eng->slots[chunk])
-            return false;
-        eng->bytes += SLOT_CHUNK * sizeof(hs_conn);
-    }
     *idx = eng->n_slots++;
     return true;
 }
@@ -272,12 +273,8 @@ static bool pack_put(hs_engine *eng, const hs_conn *c, uint32_t *loc)
         return false;
     uint32_t chunk = (uint32_t)(at / PACK_CHUNK);
     if (fresh) {
-        if (!grow((void **)&eng->packs, &eng->n_pack_chunks, chunk + 1, sizeof *eng->packs, &eng->bytes))
+        if (!chunk_at((void ***)&eng->packs, &eng->n_pack_chunks, chunk, PACK_CHUNK, &eng->bytes))
             return false;
-        eng->packs[chunk] = malloc(PACK_CHUNK);
-        if (!eng->packs[chunk])
-            return false;
-        eng->bytes += PACK_CHUNK;
         hs_conn_pack_ref(c, eng->packs[chunk]);
     }
     size_t n = hs_conn_pack(c, eng->packs[chunk], eng->packs[chunk] + at % PACK_CHUNK);
