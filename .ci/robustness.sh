@@ -11,7 +11,7 @@
 #             tshark -2 -V and the sanitized plugin (tests/fuzz/fuzz_captures.py)
 #   engine    the connection engine under libFuzzer + ASan + UBSan
 #             (tests/fuzz/fuzz_engine.c), seeded from the captures, for a
-#             fixed time; then its line coverage of engine.c, conn_pack.c, accept.c, zeek.c, labels.c, negotiation.c
+#             fixed time; then its line coverage of plugin/engine/*.c
 #   valgrind  memcheck over tshark -2 -V with the normal plugin: no definite
 #             leak and no error with a stack in the plugin (tests/fuzz/valgrind_check.py)
 # One summary line per stage, a ctest-style line for .ci/run's stage(), and
@@ -130,8 +130,9 @@ stage_engine() {
     local corpus=${HS_FUZZ_CORPUS:-$dir/corpus}
     mkdir -p "$dir" "$corpus"
     local cflags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-                  -I"$src/plugin")
-    local engine_src=("$src/plugin/engine.c" "$src/plugin/conn_pack.c" "$src/plugin/accept.c" "$src/plugin/labels.c" "$src/plugin/negotiation.c" "$src/plugin/zeek.c")
+                  -I"$src/plugin/engine")
+    # The engine is every .c in its folder (plugin/engine/CMakeLists.txt says so too).
+    local engine_src=("$src"/plugin/engine/*.c)
     if ! clang "${cflags[@]}" "$src/tests/fuzz/fuzz_engine.c" "${engine_src[@]}" -o "$dir/fuzz_engine" \
             >"$dir/build.log" 2>&1; then
         cat "$dir/build.log"; result engine 1 $(( $(date +%s) - t0 )) "build failed"; return
@@ -161,7 +162,7 @@ stage_engine() {
 
     # Line coverage of the engine by the corpus (clang source-based coverage).
     if command -v llvm-profdata >/dev/null && command -v llvm-cov >/dev/null &&
-        clang -O0 -fprofile-instr-generate -fcoverage-mapping -DHS_FUZZ_STANDALONE -I"$src/plugin" \
+        clang -O0 -fprofile-instr-generate -fcoverage-mapping -DHS_FUZZ_STANDALONE -I"$src/plugin/engine" \
             "$src/tests/fuzz/fuzz_engine.c" "${engine_src[@]}" -o "$dir/fuzz_engine_cov" >>"$dir/build.log" 2>&1; then
         rm -f "$dir"/cov.profraw
         LLVM_PROFILE_FILE="$dir/cov.profraw" "$dir/fuzz_engine_cov" "$corpus" "$dir/seeds" >/dev/null 2>&1

@@ -17,7 +17,7 @@
 #     removes it.
 #
 # Any other folder (-DHS_INSTALL_DIR=...), or DESTDIR staging, is not
-# checked.  Set by plugin/CMakeLists.txt: HS_DEST (the folder installed
+# checked.  Set by plugin/epan/CMakeLists.txt: HS_DEST (the folder installed
 # into), HS_GLOBAL_DIR, HS_PERSONAL_SUBDIR (the personal folder below a
 # home) and HS_FILE (hs.so).
 

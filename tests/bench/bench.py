@@ -20,6 +20,7 @@ Wireshark ignores WIRESHARK_PLUGIN_DIR) from a world-readable staging folder.
 """
 import argparse
 import datetime
+import glob
 import json
 import os
 import platform
@@ -210,10 +211,10 @@ def build_extra(workdir, plugin_so, name):
     os.makedirs(os.path.dirname(out), exist_ok=True)
     pc = subprocess.run(["pkg-config", "--cflags", "--libs", "wireshark"], check=True,
                         capture_output=True, text=True).stdout.split()
-    plugin = os.path.join(SOURCE_DIR, "plugin")
-    engine = ([os.path.join(plugin, f) for f in ("engine.c", "conn_pack.c", "accept.c", "labels.c", "negotiation.c", "zeek.c", "tuple_ids.c")]
-              if with_engine else [])
-    sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", plugin] + cflags +
+    engine_dir = os.path.join(SOURCE_DIR, "plugin", "engine")
+    # The engine is every .c in its folder (plugin/engine/CMakeLists.txt).
+    engine = sorted(glob.glob(os.path.join(engine_dir, "*.c"))) if with_engine else []
+    sh(["cc", "-std=c11", "-O2", "-g", "-shared", "-fPIC", "-fvisibility=hidden", "-I", engine_dir] + cflags +
        [os.path.join(HERE, source)] + engine + ["-o", out] + pc)
     return out
 
@@ -222,10 +223,10 @@ def struct_sizes(workdir):
     src = os.path.join(workdir, "sizes.c")
     exe = os.path.join(workdir, "sizes")
     with open(src, "w") as f:
-        f.write('#include <stdio.h>\n#include "engine.h"\n'
+        f.write('#include <stdio.h>\n#include "store.h"\n'
                 'int main(void) { printf("%zu %d %zu\\n", sizeof(hs_conn), HS_FRAME_BYTES, '
                 'sizeof(hs_segment)); return 0; }\n')
-    sh(["cc", "-std=c11", "-O0", "-I", os.path.join(SOURCE_DIR, "plugin"), "-o", exe, src])
+    sh(["cc", "-std=c11", "-O0", "-I", os.path.join(SOURCE_DIR, "plugin", "engine"), "-o", exe, src])
     conn, res, seg = map(int, subprocess.run([exe], check=True, capture_output=True, text=True).stdout.split())
     return {"hs_conn": conn, "frame": res, "hs_segment": seg}
 
@@ -329,7 +330,7 @@ def table(results, sizes, mach):
            [f"RSS {NAMES[v]} ratio" for v in extras] + ["plugin B/conn", "plugin B/pkt"])
     lines = [f"Machine: {mach['nproc']} x {mach['cpu']}, {mach['mem_gib']} GiB, Linux {mach['kernel']}; "
              f"{mach['tshark']}; Handshake {mach.get('source', '?')}; {mach['date']}.",
-             f"sizeof(hs_conn) = {sizes['hs_conn']} B per attempt while in use (packed once quiet: plugin/conn_pack.h), {sizes.get('frame', sizes.get('hs_result'))} B per frame (HS_FRAME_BYTES).",
+             f"sizeof(hs_conn) = {sizes['hs_conn']} B per attempt while in use (packed once quiet: plugin/engine/conn_pack.h), {sizes.get('frame', sizes.get('hs_result'))} B per frame (HS_FRAME_BYTES).",
              "",
              "| " + " | ".join(hdr) + " |",
              "|" + "|".join("---" if i < 4 else "---:" for i in range(len(hdr))) + "|"]

@@ -24,7 +24,7 @@ FLOOR_EXPORT const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 FLOOR_EXPORT const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 FLOOR_EXPORT void plugin_register(void);
 
-/* The same lists as plugin/tcp_input.c's in_names: the segment's fields
+/* The same lists as plugin/epan/tcp_input.c's in_names: the segment's fields
  * (what hs.two_pass asks for), and with FLOOR_OPTIONS the options' too
  * (what hs.negotiation asks for). */
 static const char *const wanted_names[] = {

@@ -36,7 +36,13 @@ PROBE_EXPORT void plugin_register(void);
 
 static int proto_probe = -1;
 static hs_engine *engine;
+static hs_tuple_ids *tuples;
 static int tap_cookie;
+
+static hs_endpoint endpoint(const address *a, guint32 port)
+{
+    return (hs_endpoint){ a->data, (uint8_t)a->type, (uint8_t)MIN(a->len, 255), (uint16_t)port };
+}
 
 static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
                                       const void *data, tap_flags_t flags _U_)
@@ -60,8 +66,10 @@ static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epa
         seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
         seg.dir = t->th_sport != t->th_dport ? t->th_sport > t->th_dport
                                              : cmp_address(&t->ip_src, &t->ip_dst) > 0;
-        if (!hs_engine_stream_seen(engine, t->th_stream))
-            seg.tuple = hs_tuple_id(&t->ip_src, t->th_sport, &t->ip_dst, t->th_dport, seg.dir);
+        if (tuples && !hs_engine_stream_seen(engine, t->th_stream)) {
+            hs_endpoint src = endpoint(&t->ip_src, t->th_sport), dst = endpoint(&t->ip_dst, t->th_dport);
+            seg.tuple = seg.dir ? hs_tuple_id(tuples, &dst, &src) : hs_tuple_id(tuples, &src, &dst);
+        }
         r = hs_engine_add(engine, t->th_stream, &seg);
     }
     if (r && r->label)
@@ -72,13 +80,15 @@ static tap_packet_status probe_packet(void *tapdata _U_, packet_info *pinfo, epa
 static void probe_init(void)
 {
     engine = hs_engine_new();
+    tuples = hs_tuple_ids_new();
 }
 
 static void probe_cleanup(void)
 {
     hs_engine_free(engine);
     engine = NULL;
-    hs_tuple_ids_reset();
+    hs_tuple_ids_free(tuples);
+    tuples = NULL;
 }
 
 static void probe_register(void)

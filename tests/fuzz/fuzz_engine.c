@@ -36,6 +36,10 @@
  * happens outside it.  Streams and 4-tuple ids are small and dir is 0 or
  * 1, as the API requires.
  *
+ * The same records also give 4-tuples to the table of 4-tuple ids
+ * (check_tuple_ids): the same 4-tuple always gets the same id, a new one
+ * the next, and ids stay what they were as the table grows.
+ *
  * Built two ways:
  *   clang -fsanitize=fuzzer,address,undefined        (libFuzzer; CI and by hand)
  *   any compiler with -DHS_FUZZ_STANDALONE           (replays files given as
@@ -43,7 +47,9 @@
  */
 #include "engine.h"
 #include "labels.h"
+#include "zeek.h"
 #include "negotiation.h"
+#include "tuple_ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +302,37 @@ static size_t run(const uint8_t *data, size_t size, uint32_t cold, hs_result *lo
     return n;
 }
 
+/* A 4-tuple from record bytes (addresses of 0 to 12 and 0 to 8 bytes
+ * within the record): few distinct kinds and lengths, so that records
+ * meet the same 4-tuple again. */
+static void tuple_of(const uint8_t *rec, hs_endpoint *a, hs_endpoint *b)
+{
+    *a = (hs_endpoint){ rec + 4, (uint8_t)(rec[0] & 1), (uint8_t)(rec[1] % 4 * 4), (uint16_t)(rec[12] & 3) };
+    *b = (hs_endpoint){ rec + 8, (uint8_t)(rec[0] & 1), (uint8_t)(rec[2] % 3 * 4), (uint16_t)(rec[13] & 3) };
+}
+
+static void check_tuple_ids(const uint8_t *data, size_t n)
+{
+    hs_tuple_ids *t = hs_tuple_ids_new();
+    uint32_t *ids = n ? calloc(n, sizeof *ids) : NULL;
+    uint32_t top = 0;
+    for (size_t i = 0; t && ids && i < n; i++) {
+        hs_endpoint a, b;
+        tuple_of(data + i * REC, &a, &b);
+        ids[i] = hs_tuple_id(t, &a, &b);
+        INVARIANT(ids[i] != 0 && ids[i] <= top + 1);       /* known, or the next */
+        top = ids[i] > top ? ids[i] : top;
+        INVARIANT(hs_tuple_id(t, &a, &b) == ids[i]);
+    }
+    for (size_t i = 0; t && ids && i < n; i++) {            /* kept as the table grew */
+        hs_endpoint a, b;
+        tuple_of(data + i * REC, &a, &b);
+        INVARIANT(hs_tuple_id(t, &a, &b) == ids[i]);
+    }
+    free(ids);
+    hs_tuple_ids_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -322,6 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         INVARIANT(na == nb && ca == cb && ha == hb);
         INVARIANT(na == 0 || memcmp(a, b, na * sizeof *a) == 0);
     }
+    check_tuple_ids(data, n);
     free(a);
     free(b);
     return 0;

@@ -5,7 +5,7 @@ each with its registered severity.
 
 Registered names come from the real tshark (`-G fields`: an expert item is a
 field of type FT_NONE); severities from the plugin's expert table
-(plugin/packet-hs.c, names in plugin/labels.c), which is what registers them.
+(plugin/epan/packet-hs.c, names in plugin/engine/labels.c), which is what registers them.
 
 usage: check_anomalies_doc.py BUILD_DIR
 """
@@ -18,6 +18,7 @@ import hstest  # noqa: E402
 
 DOC = os.path.join(hstest.SOURCE_DIR, "docs", "anomalies.md")
 PLUGIN = os.path.join(hstest.SOURCE_DIR, "plugin")
+ENGINE, GLUE = os.path.join(PLUGIN, "engine"), os.path.join(PLUGIN, "epan")
 SEVERITY = {"PI_CHAT": "Chat", "PI_NOTE": "Note", "PI_WARN": "Warn", "PI_ERROR": "Error"}
 
 
@@ -31,8 +32,8 @@ def documented():
 
 
 def source_severities():
-    names = dict(re.findall(r'\[(HS_AN_\w+)\]\s*=\s*"(hs\.[^"]+)"', open(os.path.join(PLUGIN, "labels.c")).read()))
-    glue = open(os.path.join(PLUGIN, "packet-hs.c")).read()
+    names = dict(re.findall(r'\[(HS_AN_\w+)\]\s*=\s*"(hs\.[^"]+)"', open(os.path.join(ENGINE, "labels.c")).read()))
+    glue = open(os.path.join(GLUE, "packet-hs.c")).read()
     sev = {names[a]: SEVERITY[s] for a, s in re.findall(r"HS_EI\((HS_AN_\w+),\s*PI_\w+,\s*(PI_\w+)", glue)}
     sev.update({n: SEVERITY[s] for n, s in re.findall(r'\{ &ei_\w+,\s*\{ "(hs\.[^"]+)",\s*PI_\w+,\s*(PI_\w+)', glue)})
     return sev

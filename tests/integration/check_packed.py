@@ -3,7 +3,7 @@
 """Packed attempts change nothing a user sees.
 
 The engine packs an attempt that has had no segment for 4096 frames
-(plugin/conn_pack.h) and unpacks it for its next segment, and for every
+(plugin/engine/conn_pack.h) and unpacks it for its next segment, and for every
 later read (tshark -2's second pass, the GUI, -z hs,conn at the end).  The
 captures here are too short for that, so each one is spliced: after every
 one of its packets come 4,100 unanswered SYNs of other hosts, at the same

@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "accept.h"
 #include "labels.h"
+#include "zeek.h"
 
 #include "harness.h"
 

@@ -9,6 +9,8 @@
  */
 #include "engine.h"
 #include "labels.h"
+#include "store.h"
+#include "zeek.h"
 
 #include "harness.h"
 

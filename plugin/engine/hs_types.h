@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * engine.h - the Handshake connection engine.
+ * hs_types.h - the types every part of the engine shares: one TCP segment
+ * as Wireshark decoded it (hs_segment), one connection attempt (hs_conn)
+ * with its two sides (hs_side) and Zeek's view of it (hs_zeek), what one
+ * segment did (hs_result), and the names those carry: flags, steps, labels,
+ * anomalies, kernel and Zeek states, verdicts.  Types only, and the
+ * sequence-space helpers: the modules (accept, negotiation, zeek, labels,
+ * conn_pack, store) depend on these, not on each other's code, and the
+ * rules (engine.c) call them.
  *
- * Pure C11, no Wireshark include: TCP segment summaries go in, one at a
- * time and in capture order; out come the handshake/close step(s) each
- * segment performs, whether its numbers check out, the anomalies it shows,
- * and the connection's state (kernel-style per side, Zeek-style overall).
- *
- * The epan glue (packet-hs.c) feeds it on the first pass and reads the
- * cached results on every pass.  Unit tests and the fuzzer drive it alone.
+ * Pure C11, no Wireshark include.
  */
-#ifndef HS_ENGINE_H
-#define HS_ENGINE_H
+#ifndef HS_TYPES_H
+#define HS_TYPES_H
+
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -284,8 +286,7 @@ enum {
 };
 
 /* What one segment did.  The engine keeps it per frame in HS_FRAME_BYTES
- * (engine.c, hs_frame); this is the unpacked view callers read. */
-#define HS_FRAME_BYTES 16
+ * (store.h); this is the unpacked view callers read. */
 typedef struct hs_result {
     uint32_t conn;         /* hs_conn id, 0 = not analysed */
     uint32_t answers;      /* frame of the step this one answers, 0 none */
@@ -315,76 +316,14 @@ enum {
     HS_RES_NEW       = 0x20   /* first segment of its attempt */
 };
 
-typedef struct hs_engine hs_engine;
-
-hs_engine *hs_engine_new(void);
-void       hs_engine_free(hs_engine *eng);
-
-/* Analyse one segment of tcp.stream `stream`.  Call once per frame, in
- * capture order.  Returns the result (valid until the next call on `eng`),
- * or NULL when the segment cannot be analysed (frame 0, absurd stream, out
- * of memory).  A frame already analysed gets its cached result. */
-const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *seg);
-
-/* Whether a stream has been seen (so its 4-tuple id is already known). */
-bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream);
-
-/* The cached result of a frame, copied to *out; false if there is none. */
-bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out);
-
-/* A connection attempt by id (hs_result.conn), NULL if none.  The engine
- * keeps an attempt that has gone quiet packed (conn_pack.h): then it is
- * unpacked into *buf (NULL: none is returned) and the result points there;
- * otherwise it points into the engine.  Either way it is valid until the
- * next hs_engine_add() or until *buf is reused. */
-const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id, hs_conn *buf);
-
-/* Frames without a segment after which an attempt is packed (default
- * 4096; 0 packs every attempt after each of its segments, for tests). */
-void hs_engine_set_cold_frames(hs_engine *eng, uint32_t frames);
-
-/* Number of connection attempts so far. */
-uint32_t hs_engine_conn_count(const hs_engine *eng);
-
-/* Bytes the engine holds (for the benchmark). */
-size_t hs_engine_bytes(const hs_engine *eng);
-
-/* Verdicts about a packet that need the finished attempt: SYN never
- * answered, handshake never completed, FIN never acknowledged. */
-uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
-/* The same verdicts for the whole attempt: the union over its packets. */
-uint32_t hs_conn_final_anomalies(const hs_conn *c);
-
-/* Where the capture was taken, from the validated handshake legs (SPEC
- * section 8): the SYN -> SYN+ACK leg holds the whole path's round trip
- * when the capture sits at the initiator, and almost nothing when it sits
- * at the responder; the SYN+ACK -> ACK leg the other way round. */
+/* Where the capture was taken (hs_vantage_of(), engine.h). */
 typedef enum hs_vantage {
     HS_VANTAGE_NONE,       /* legs not both measured, or too short to tell */
     HS_VANTAGE_INITIATOR, HS_VANTAGE_RESPONDER, HS_VANTAGE_BETWEEN, HS_VANTAGE_COUNT
 } hs_vantage;
-hs_vantage hs_vantage_of(const hs_conn *c);
-const char *hs_vantage_name(hs_vantage v);
-
-/* Zeek conn_state and history of an attempt (as of its last segment so far). */
-hs_conn_state hs_conn_state_of(const hs_conn *c);
-static inline const char *hs_history_of(const hs_conn *c) { return c->zeek.history; }
-
-/* Zeek's conn.log sizes (docs/conn-log.md): the payload bytes the endpoint
- * `dir` sent, counted in sequence space as Zeek's TCP_Endpoint::Size() does
- * (highest sequence number sent or acknowledged, less the SYN and FIN). */
-uint64_t hs_zeek_size(const hs_conn *c, int dir);
-/* Zeek's originator (a dir) and last_time (which stops once both sides closed). */
-static inline int hs_zeek_orig_dir(const hs_conn *c) { return c->zeek.orig_dir; }
-static inline int64_t hs_zeek_last_ns(const hs_conn *c) { return c->zeek.last_ns; }
-
-/* Names. */
-const char *hs_conn_state_name(hs_conn_state s);
-const char *hs_kstate_name(hs_kstate s);
-const char *hs_role_name(enum hs_role r);
 
 /* Sequence-space arithmetic, modulo 2^32. */
 static inline bool hs_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool hs_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
-#endif /* HS_ENGINE_H */
+#endif /* HS_TYPES_H */

@@ -13,7 +13,7 @@
 #ifndef HS_NEGOTIATION_H
 #define HS_NEGOTIATION_H
 
-#include "engine.h"
+#include "hs_types.h"
 
 typedef enum hs_ecn_mode { HS_ECN_UNKNOWN, HS_ECN_OFF, HS_ECN_CLASSIC, HS_ECN_ACCECN } hs_ecn_mode;
 

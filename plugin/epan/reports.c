@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * hs_reports.c - tshark/GUI reports over the "hs" tap (SPEC section 4).
+ * reports.c - tshark/GUI reports over the "hs" tap (SPEC section 4).
  *
  * 1. stats_tree "hs": `tshark -q -z hs,tree[,filter]`, Statistics > Handshake.
  * 2. Flow Graph "hs": `tshark -q -z flow,hs,standard|network[,filter]`, and
  *    "Handshake" in the GUI's Flow Graph (build option HS_FLOW_GRAPH).
- * 3. The connection log `-z hs,conn[,filter]`: hs_conn_log.c.
+ * 3. The connection log `-z hs,conn[,filter]`: conn_log.c.
  *
- * The tap queues a const hs_result * on every pass; hs_tap_conn() gives its
- * connection attempt, whose values are the ones "so far" in a single pass
+ * The tap queues an hs_tap_packet (capture.h) on every pass: the packet's
+ * result and its connection attempt, whose values are the ones "so far" in a single pass
  * (tshark without -2) and final on later passes (tshark -2, the GUI).
  *
  * Connection-wide rows (state, close kind, closer, RTT, and the anomalies
@@ -34,7 +34,9 @@
 #include "engine.h"
 #include "labels.h"
 #include "negotiation.h"
-#include "packet-hs.h"
+#include "zeek.h"
+#include "capture.h"
+#include "reports.h"
 
 #ifndef HS_FLOW_GRAPH                  /* set by the CMake option of that name */
 #define HS_FLOW_GRAPH 1
@@ -327,8 +329,8 @@ static void count_conn(stats_tree *st, tree_data *td, const hs_conn *c, const hs
 static tap_packet_status hs_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
                                         const void *data, tap_flags_t flags _U_)
 {
-    const hs_result *r = (const hs_result *)data;
-    const hs_conn *c = hs_tap_conn(r);
+    const hs_result *r = ((const hs_tap_packet *)data)->r;
+    const hs_conn *c = ((const hs_tap_packet *)data)->c;
     tree_data *td = trees ? (tree_data *)g_hash_table_lookup(trees, st) : NULL;
     if (!r || !c || !td)
         return TAP_PACKET_DONT_REDRAW;
@@ -418,7 +420,7 @@ static void hs_tree_init(stats_tree *st)
 
 static void register_tree(void)
 {
-    HS_STATS_TREE_REGISTER("hs", "hs", "Handshake", ST_SORT_COL_NAME << ST_FLG_SRTCOL_SHIFT,
+    HS_STATS_TREE_REGISTER(HS_TAP_NAME, "hs", "Handshake", ST_SORT_COL_NAME << ST_FLG_SRTCOL_SHIFT,
                            hs_tree_packet, hs_tree_init, hs_tree_cleanup);
 }
 
@@ -431,8 +433,9 @@ static tap_packet_status hs_flow_packet(void *tapdata, packet_info *pinfo, epan_
                                         const void *data, tap_flags_t flags _U_)
 {
     hs_seq_info *sainfo = (hs_seq_info *)tapdata;
-    const hs_result *r = (const hs_result *)data;
-    const hs_conn *c = hs_tap_conn(r);
+    const hs_tap_packet *t = (const hs_tap_packet *)data;
+    const hs_result *r = t->r;
+    const hs_conn *c = t->c;
     if (!sainfo || !r || !c || !r->label)
         return TAP_PACKET_DONT_REDRAW;
 
@@ -445,7 +448,7 @@ static tap_packet_status hs_flow_packet(void *tapdata, packet_info *pinfo, epan_
      * the GUI elides them to the arrow's width.  The numbers and the step
      * go to the comment column. */
     const hs_label_info *li = hs_label_info_of((hs_label)r->label);
-    bool rel = hs_pref_relative();
+    bool rel = t->relative;
     char phrase[64];
     GString *comment = g_string_new(hs_step_phrase(r, phrase, sizeof phrase));
     if (r->flags & HS_RES_RETRANS)
@@ -476,21 +479,20 @@ static tap_packet_status hs_flow_packet(void *tapdata, packet_info *pinfo, epan_
     return TAP_PACKET_REDRAW;
 }
 
-static void register_flow(int proto_hs)
+static void register_flow(void)
 {
-    register_seq_analysis("hs", "Handshake", proto_hs, NULL, TL_REQUIRES_NOTHING, hs_flow_packet);
+    register_seq_analysis(HS_TAP_NAME, "Handshake", proto_get_id_by_filter_name("hs"), NULL,
+                          TL_REQUIRES_NOTHING, hs_flow_packet);
 }
 
 #else
-static void register_flow(int proto_hs)
+static void register_flow(void)
 {
-    (void)proto_hs;
 }
 #endif /* HS_FLOW_GRAPH */
 
-void hs_reports_register(int proto_hs)
+void hs_reports_register(void)
 {
     register_tree();
-    register_flow(proto_hs);
-    hs_conn_log_register();            /* -z hs,conn (hs_conn_log.c) */
+    register_flow();
 }

@@ -9,7 +9,7 @@
 #ifndef HS_ACCEPT_H
 #define HS_ACCEPT_H
 
-#include "engine.h"
+#include "hs_types.h"
 
 /* The verdict on segment s, sent by `role` in attempt c (as it stands
  * before s), or HS_ACC_NONE when s is no SYN, FIN or RST, or when the

@@ -7,7 +7,7 @@
 #ifndef HS_LABELS_H
 #define HS_LABELS_H
 
-#include "engine.h"
+#include "hs_types.h"
 
 typedef struct hs_label_info {
     const char *text;      /* hs.label */
@@ -41,5 +41,11 @@ const char *hs_step_phrase(const hs_result *r, char *buf, size_t n);
  * "Step 2/3 of the opening handshake: SYN+ACK(y,x+1)  y=3859825850  x+1=1337949937".
  * Always NUL-terminated; returns a value >= n when the text was cut. */
 int hs_describe(const hs_result *r, const hs_conn *c, bool relative, char *buf, size_t n);
+
+/* Names of states, roles and vantage points. */
+const char *hs_conn_state_name(hs_conn_state s);
+const char *hs_kstate_name(hs_kstate s);
+const char *hs_role_name(enum hs_role r);
+const char *hs_vantage_name(hs_vantage v);
 
 #endif /* HS_LABELS_H */

@@ -16,7 +16,7 @@
 #ifndef HS_CONN_PACK_H
 #define HS_CONN_PACK_H
 
-#include "engine.h"
+#include "hs_types.h"
 
 /* The bitmap, one bit a byte of hs_conn. */
 #define HS_PACK_MAP_BYTES ((sizeof(hs_conn) + 7) / 8)

@@ -11,6 +11,7 @@
 
 #include "hs_compat.h"
 #include "packet-hs.h"
+#include "reports.h"
 
 #ifndef HS_VERSION
 #define HS_VERSION "0.0.0"
@@ -22,12 +23,21 @@ WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 
 WS_DLL_PUBLIC void plugin_register(void);
 
+/* Registration flows one way, from here: the post-dissector first, then
+ * the reports that listen to its tap. */
+static void handoff(void)
+{
+    proto_reg_handoff_hs();
+    hs_reports_register();
+    hs_conn_log_register();
+}
+
 void plugin_register(void)
 {
     static proto_plugin plug;
 
     plug.register_protoinfo = proto_register_hs;
-    plug.register_handoff = proto_reg_handoff_hs;
+    plug.register_handoff = handoff;
     proto_register_plugin(&plug);
 }
 

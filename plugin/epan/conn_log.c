@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * hs_conn_log.c - `tshark -q -z hs,conn[,FILTER]` (SPEC section 9): one row
+ * conn_log.c - `tshark -q -z hs,conn[,FILTER]` (SPEC section 9): one row
  * per connection attempt, written at the end of a single pass as a log in
  * Zeek's own conn.log ASCII format, headers included, so that zeek-cut,
  * Zui and the parsers of Zeek logs read it as it is.  tools/hs-conn-log
@@ -33,7 +33,9 @@
 #include "engine.h"
 #include "labels.h"
 #include "negotiation.h"
-#include "packet-hs.h"
+#include "zeek.h"
+#include "capture.h"
+#include "reports.h"
 
 #define CLI "hs,conn"
 #define MAX_IP_LAYERS 8                /* kept per frame: the innermost ones */
@@ -146,8 +148,9 @@ static tap_packet_status all_packet(void *tapdata, packet_info *pinfo, epan_diss
                                     const void *data, tap_flags_t flags _U_)
 {
     conn_log *log = ((listener *)tapdata)->log;
-    const hs_result *r = (const hs_result *)data;
-    const hs_conn *c = hs_tap_conn(r);
+    const hs_tap_packet *t = (const hs_tap_packet *)data;
+    const hs_result *r = t->r;
+    const hs_conn *c = t->c;
     if (!c)
         return TAP_PACKET_DONT_REDRAW;
     conn_acc *a = acc_of(log, c->id);
@@ -169,7 +172,7 @@ static tap_packet_status all_packet(void *tapdata, packet_info *pinfo, epan_diss
 static tap_packet_status selected_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                          const void *data, tap_flags_t flags _U_)
 {
-    const hs_conn *c = hs_tap_conn((const hs_result *)data);
+    const hs_conn *c = ((const hs_tap_packet *)data)->c;
     if (c)
         acc_of(((listener *)tapdata)->log, c->id)->flags |= ACC_SELECTED;
     return TAP_PACKET_DONT_REDRAW;
@@ -514,7 +517,7 @@ static void conn_log_draw(void *tapdata)
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(row_key));
     hs_conn buf;
     for (guint id = 1; id < log->acc->len; id++) {
-        const hs_conn *c = hs_conn_by_id(id, &buf);
+        const hs_conn *c = hs_capture_attempt(id, &buf);
         if (c && (g_array_index(log->acc, conn_acc, id).flags & ACC_SELECTED)) {
             row_key k = { c->first_ns, id };
             g_array_append_val(rows, k);
@@ -525,7 +528,7 @@ static void conn_log_draw(void *tapdata)
     GString *line = g_string_new(NULL);
     for (guint k = 0; k < rows->len; k++) {
         uint32_t id = g_array_index(rows, row_key, k).id;
-        print_row(line, hs_conn_by_id(id, &buf), &g_array_index(log->acc, conn_acc, id));
+        print_row(line, hs_capture_attempt(id, &buf), &g_array_index(log->acc, conn_acc, id));
     }
     char closed[32];
     now_text(closed, sizeof closed);
@@ -599,8 +602,8 @@ static hs_stat_init_result conn_log_init(const char *arg, void *userdata _U_)
     now_text(log->opened, sizeof log->opened);
     bool ok = listen_to("ip", &log->ip4, NULL, NULL, ip4_packet, NULL) &&
               listen_to("ipv6", &log->ip6, NULL, NULL, ip6_packet, NULL) &&
-              (!filter || listen_to("hs", &log->selected, filter, NULL, selected_packet, NULL)) &&
-              listen_to("hs", &log->all, NULL, conn_log_reset, all_packet, conn_log_draw);
+              (!filter || listen_to(HS_TAP_NAME, &log->selected, filter, NULL, selected_packet, NULL)) &&
+              listen_to(HS_TAP_NAME, &log->all, NULL, conn_log_reset, all_packet, conn_log_draw);
     if (!ok)
         abandon(log);
     HS_STAT_INIT_DONE(ok);

@@ -1,422 +1,79 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * engine.c - the Handshake connection engine: SPEC section 1 in code.
+ * engine.c - the rules of the Handshake connection engine: SPEC section 1
+ * in code, the TCP lifecycle of one connection attempt.
  *
  * One hs_conn per connection attempt; tcp.stream indexes the current one.
  * Each segment is classified by its flags, then handled in a fixed order
  * (its acknowledgment first, then its FIN) so that a packet doing two steps
- * (FIN+ACK(Y,X+1)) gets both, in order.  Storage is chunked arrays: no
- * allocation per packet beyond amortised growth.  An attempt is a full
- * hs_conn while in use and packed (conn_pack.h) once quiet, so a pointer
- * to one lives until the next hs_engine_add().
+ * (FIN+ACK(Y,X+1)) gets both, in order.  Before the handlers run, the
+ * modules look at the segment as the attempt stands: negotiation.c (what
+ * it offers), accept.c (what its receiver does with it); after them,
+ * zeek.c (Zeek's view) and labels.c (the numbers its label names).  Where
+ * results and attempts live, and what they cost, is store.c's business:
+ * a pointer to an attempt lives until the next hs_engine_add().
  */
 #include "engine.h"
 #include "accept.h"
-#include "conn_pack.h"
 #include "labels.h"
 #include "negotiation.h"
+#include "store.h"
 #include "zeek.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOT_CHUNK   1024u
-#define FRAME_CHUNK  4096u
-/* Packed attempts go into chunks of this many bytes, each with its own
- * reference attempt first (conn_pack.h), located by offset / 4 in 31 bits
- * (8 GiB of them; past that an attempt simply stays full). */
-#define PACK_CHUNK   (UINT32_C(1) << 20)
-#define PACK_ALIGN   4u
-#define LOC_PACKED   UINT32_C(0x80000000)
-#define PACK_LIMIT   ((uint64_t)LOC_PACKED * PACK_ALIGN)
-/* An attempt that got no segment for this many frames is packed: by then
- * the handshake and close of an ordinary connection are long over, and an
- * unanswered SYN will stay so.  Unit tests build with 0: every attempt is
- * packed after each of its segments and unpacked for the next. */
-#ifndef HS_COLD_FRAMES
-#define HS_COLD_FRAMES 4096u
-#endif
 /* tcp.stream is dense (0, 1, 2, ...): anything past this is not a stream
  * number Wireshark could have produced, and would cost memory to index. */
 #define HS_MAX_STREAMS (UINT32_C(1) << 27)
 /* 4-tuple ids are dense too (the glue numbers them from 1). */
 #define HS_MAX_TUPLES  HS_MAX_STREAMS
 
-/* What a frame keeps: hs_result in 16 bytes, since every TCP frame of a
- * capture pays it (SPEC section 6 memory).  The parts of hs_result that
- * are rarely set (anomalies, a retry delay, an answered frame that is not
- * one of the attempt's step frames) go to the extras instead. */
-typedef struct hs_frame {
-    uint32_t conn;
-    uint32_t seq, ack;
-    unsigned label : 6, accept : 2, step0 : 3, step1 : 3, kstate0 : 4, kstate1 : 4,
-             flags : 6,
-             answers : 3,       /* k: answers c->step_frame[k] (written once), 0: none or extra */
-             extra : 1;         /* has an hs_extra */
-} hs_frame;
-
-typedef struct hs_extra {
-    uint32_t frame, answers, anomalies, retry_us;
-} hs_extra;
-
-_Static_assert(sizeof(hs_frame) == HS_FRAME_BYTES, "hs_frame is HS_FRAME_BYTES");
-_Static_assert(HS_LBL_COUNT <= 64 && HS_ACC_COUNT <= 4 && HS_STEP_COUNT <= 8 && HS_K_COUNT <= 16,
-               "hs_frame's bit-fields hold every label, accept, step and kernel state");
-_Static_assert(HS_RES_NEW < 64, "hs_frame.flags holds every HS_RES_*");
-
-/* A full attempt, and its last frame when it joined the ring. */
-typedef struct hot_entry { uint32_t id, frame; } hot_entry;
-
 struct hs_engine {
-    uint32_t   *stream_conn;    /* tcp.stream -> current conn id (0: none) */
-    uint32_t    n_streams;
-    uint32_t   *tuple_conn;     /* 4-tuple id -> latest conn id */
-    uint32_t    n_tuples;
-    /* Attempts: full hs_conn slots while in use, packed once cold. */
-    uint32_t   *loc;            /* conn id - 1 -> slot index, or LOC_PACKED | offset / 4 */
-    uint32_t    cap_loc, n_conns;
-    hs_conn   **slots;          /* chunks of SLOT_CHUNK */
-    uint32_t    n_slot_chunks, n_slots;
-    uint32_t    free_slot;      /* a free slot's index + 1, 0: none; each links the next */
-    uint8_t   **packs;          /* chunks of PACK_CHUNK bytes of packed attempts */
-    uint32_t    n_pack_chunks;
-    uint64_t    pack_used;      /* where the next packed attempt goes */
-    hot_entry  *hot;            /* ring of the full attempts, oldest first */
-    uint32_t    cap_hot, hot_head, hot_len;
-    uint32_t    cold_frames;    /* an attempt this many frames quiet is packed */
-    hs_frame  **frames;         /* chunks of FRAME_CHUNK, by frame number */
-    uint32_t    n_frame_chunks;
-    hs_extra   *extras;         /* sorted by frame */
-    uint32_t    n_extras, cap_extras;
-    hs_result   cur;            /* what hs_engine_add() returns */
-    size_t      bytes;
+    hs_store  *store;           /* frames, attempts, indexes: store.h */
+    hs_result  cur;             /* what hs_engine_add() returns */
 };
-
-/* ---- storage ---------------------------------------------------------- */
-
-static bool grow(void **arr, uint32_t *n, uint32_t need, size_t elem, size_t *bytes)
-{
-    if (need <= *n)
-        return true;
-    uint32_t cap = *n ? *n : 16;
-    while (cap < need)
-        cap = cap > UINT32_MAX / 2 ? need : cap * 2;
-    void *p = realloc(*arr, (size_t)cap * elem);
-    if (!p)
-        return false;
-    memset((char *)p + (size_t)*n * elem, 0, (size_t)(cap - *n) * elem);
-    *bytes += (size_t)(cap - *n) * elem;
-    *arr = p;
-    *n = cap;
-    return true;
-}
-
-/* Chunk `k` of a chunked array (frames, attempt slots, packed attempts),
- * zeroed and allocated on first use; NULL out of memory. */
-static void *chunk_at(void ***chunks, uint32_t *n_chunks, uint32_t k, size_t chunk_bytes, size_t *bytes)
-{
-    if (!grow((void **)chunks, n_chunks, k + 1, sizeof **chunks, bytes))
-        return NULL;
-    if (!(*chunks)[k]) {
-        (*chunks)[k] = calloc(1, chunk_bytes);
-        if (!(*chunks)[k])
-            return NULL;
-        *bytes += chunk_bytes;
-    }
-    return (*chunks)[k];
-}
-
-static hs_frame *frame_slot(hs_engine *eng, uint32_t frame)
-{
-    hs_frame *chunk = chunk_at((void ***)&eng->frames, &eng->n_frame_chunks, frame / FRAME_CHUNK,
-                               FRAME_CHUNK * sizeof(hs_frame), &eng->bytes);
-    return chunk ? &chunk[frame % FRAME_CHUNK] : NULL;
-}
-
-/* The first extra at or after `frame` (binary search). */
-static uint32_t extra_index(const hs_engine *eng, uint32_t frame)
-{
-    uint32_t lo = 0, hi = eng->n_extras;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (eng->extras[mid].frame < frame)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Frames come in capture order, so this appends; another order (possible
- * only through the API) still keeps the array sorted. */
-static bool extra_put(hs_engine *eng, const hs_extra *e)
-{
-    if (!grow((void **)&eng->extras, &eng->cap_extras, eng->n_extras + 1, sizeof *eng->extras, &eng->bytes))
-        return false;
-    uint32_t i = eng->n_extras && eng->extras[eng->n_extras - 1].frame < e->frame
-                 ? eng->n_extras : extra_index(eng, e->frame);
-    memmove(&eng->extras[i + 1], &eng->extras[i], (size_t)(eng->n_extras - i) * sizeof *e);
-    eng->extras[i] = *e;
-    eng->n_extras++;
-    return true;
-}
-
-/* Which step frame of c `frame` is (1..7), 0 if none: write-once values,
- * so the index names the same frame whenever it is read back. */
-static unsigned step_index(const hs_conn *c, uint32_t frame)
-{
-    for (unsigned k = 1; frame && k < HS_STEP_COUNT; k++)
-        if (c->step_frame[k] == frame)
-            return k;
-    return 0;
-}
-
-static bool frame_store(hs_engine *eng, hs_frame *f, const hs_result *r, const hs_conn *c, uint32_t frame)
-{
-    unsigned k = step_index(c, r->answers);
-    *f = (hs_frame){
-        .conn = r->conn, .seq = r->seq, .ack = r->ack,
-        .label = r->label, .accept = r->accept, .step0 = r->step[0], .step1 = r->step[1],
-        .kstate0 = r->kstate[0], .kstate1 = r->kstate[1], .flags = r->flags, .answers = k,
-    };
-    if (!r->anomalies && !r->retry_us && (k || !r->answers))
-        return true;
-    f->extra = 1;
-    hs_extra e = { frame, k ? 0 : r->answers, r->anomalies, r->retry_us };
-    return extra_put(eng, &e);
-}
-
-static void frame_load(const hs_engine *eng, const hs_frame *f, uint32_t frame, hs_result *r)
-{
-    hs_conn buf;
-    const hs_conn *c = f->answers ? hs_engine_conn(eng, f->conn, &buf) : NULL;
-    *r = (hs_result){
-        .conn = f->conn, .seq = f->seq, .ack = f->ack,
-        .answers = c ? c->step_frame[f->answers] : 0,
-        .step = { (uint8_t)f->step0, (uint8_t)f->step1 }, .label = (uint8_t)f->label,
-        .flags = (uint8_t)f->flags, .kstate = { (uint8_t)f->kstate0, (uint8_t)f->kstate1 },
-        .accept = (uint8_t)f->accept,
-    };
-    if (!f->extra)
-        return;
-    uint32_t i = extra_index(eng, frame);
-    if (i < eng->n_extras && eng->extras[i].frame == frame) {
-        const hs_extra *e = &eng->extras[i];
-        if (e->answers)
-            r->answers = e->answers;
-        r->anomalies = e->anomalies;
-        r->retry_us = e->retry_us;
-    }
-}
-
-/* ---- attempts: full slots while in use, packed once cold ---------------- */
-
-static hs_conn *slot_at(const hs_engine *eng, uint32_t idx)
-{
-    return &eng->slots[idx / SLOT_CHUNK][idx % SLOT_CHUNK];
-}
-
-/* A zeroed slot: a freed one (they link through .stream) or a new one. */
-static bool slot_new(hs_engine *eng, uint32_t *idx)
-{
-    if (eng->free_slot) {
-        *idx = eng->free_slot - 1;
-        hs_conn *c = slot_at(eng, *idx);
-        eng->free_slot = c->stream;
-        memset(c, 0, sizeof *c);
-        return true;
-    }
-    if (eng->n_slots == UINT32_MAX ||
-        !chunk_at((void ***)&eng->slots, &eng->n_slot_chunks, eng->n_slots / SLOT_CHUNK,
-                  SLOT_CHUNK * sizeof(hs_conn), &eng->bytes))
-        return false;
-    *idx = eng->n_slots++;
-    return true;
-}
-
-static void slot_free(hs_engine *eng, uint32_t idx)
-{
-    slot_at(eng, idx)->stream = eng->free_slot;
-    eng->free_slot = idx + 1;
-}
-
-/* Remember a full attempt, last touched at `frame`, to be looked at again
- * once it may be cold.  If the ring cannot grow the attempt stays full. */
-static void hot_push(hs_engine *eng, uint32_t id, uint32_t frame)
-{
-    if (eng->hot_len == eng->cap_hot) {
-        uint32_t old = eng->cap_hot;
-        if (!grow((void **)&eng->hot, &eng->cap_hot, old + 1, sizeof *eng->hot, &eng->bytes))
-            return;
-        /* Unwrap: the entries before the head move past the old end. */
-        memcpy(eng->hot + old, eng->hot, (size_t)eng->hot_head * sizeof *eng->hot);
-    }
-    eng->hot[(eng->hot_head + eng->hot_len++) % eng->cap_hot] = (hot_entry){ id, frame };
-}
-
-static void hot_pop(hs_engine *eng)
-{
-    eng->hot_head = (eng->hot_head + 1) % eng->cap_hot;
-    eng->hot_len--;
-}
-
-/* Pack c into the arena; *loc then names it.  Each chunk begins with its
- * reference: the first attempt packed into it.  False (c stays full) past
- * the arena's reach or out of memory. */
-static bool pack_put(hs_engine *eng, const hs_conn *c, uint32_t *loc)
-{
-    uint64_t at = eng->pack_used;
-    bool fresh = at % PACK_CHUNK == 0 || at % PACK_CHUNK + HS_PACK_MAX > PACK_CHUNK;
-    if (fresh)
-        at = (at + PACK_CHUNK - 1) / PACK_CHUNK * PACK_CHUNK + HS_PACK_REF_BYTES;
-    if (at + HS_PACK_MAX > PACK_LIMIT)
-        return false;
-    uint32_t chunk = (uint32_t)(at / PACK_CHUNK);
-    if (fresh) {
-        if (!chunk_at((void ***)&eng->packs, &eng->n_pack_chunks, chunk, PACK_CHUNK, &eng->bytes))
-            return false;
-        hs_conn_pack_ref(c, eng->packs[chunk]);
-    }
-    size_t n = hs_conn_pack(c, eng->packs[chunk], eng->packs[chunk] + at % PACK_CHUNK);
-    eng->pack_used = at + (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
-    *loc = LOC_PACKED | (uint32_t)(at / PACK_ALIGN);
-    return true;
-}
-
-/* Unpack the attempt at loc into *out. */
-static void unpack_at(const hs_engine *eng, uint32_t loc, hs_conn *out)
-{
-    uint64_t at = (uint64_t)(loc & ~LOC_PACKED) * PACK_ALIGN;
-    const uint8_t *chunk = eng->packs[at / PACK_CHUNK];
-    hs_conn_unpack(chunk + at % PACK_CHUNK, chunk, out);
-}
-
-/* Pack the oldest full attempts that have gone cold.  The ring is in the
- * order attempts were last touched, nearly: one touched again since it
- * joined goes to the back when it comes to the front.  So the front is
- * the quietest attempt, and if it is not cold none is.  Two looked at per
- * segment, more than the at most two a segment makes full. */
-static void cool(hs_engine *eng, uint32_t frame)
-{
-    for (int k = 0; k < 2 && eng->hot_len; k++) {
-        hot_entry e = eng->hot[eng->hot_head];
-        uint32_t *loc = &eng->loc[e.id - 1], idx = *loc;
-        const hs_conn *c = slot_at(eng, idx);
-        if (c->last_frame != e.frame) {          /* touched since: to the back */
-            hot_pop(eng);
-            hot_push(eng, e.id, c->last_frame);
-            continue;
-        }
-        if (frame - c->last_frame < eng->cold_frames && frame >= c->last_frame)
-            return;                              /* the quietest is not cold yet */
-        hot_pop(eng);
-        if (pack_put(eng, c, loc))
-            slot_free(eng, idx);
-    }
-}
-
-static hs_conn *conn_new(hs_engine *eng, uint32_t frame)
-{
-    uint32_t idx;
-    if (eng->n_conns == UINT32_MAX - 1 ||
-        !grow((void **)&eng->loc, &eng->cap_loc, eng->n_conns + 1, sizeof *eng->loc, &eng->bytes) ||
-        !slot_new(eng, &idx))
-        return NULL;
-    eng->loc[eng->n_conns++] = idx;
-    hs_conn *c = slot_at(eng, idx);
-    c->id = eng->n_conns;
-    c->closer = HS_ROLE_NONE;
-    hot_push(eng, c->id, frame);
-    return c;
-}
-
-/* The attempt `id` to write to: unpacked into a slot of its own if it was
- * packed (its packed bytes stay where they are, unused). */
-static hs_conn *conn_touch(hs_engine *eng, uint32_t id, uint32_t frame)
-{
-    if (id == 0 || id > eng->n_conns)
-        return NULL;
-    uint32_t *loc = &eng->loc[id - 1], idx;
-    if (!(*loc & LOC_PACKED))
-        return slot_at(eng, *loc);
-    if (!slot_new(eng, &idx))
-        return NULL;
-    hs_conn *c = slot_at(eng, idx);
-    unpack_at(eng, *loc, c);
-    *loc = idx;
-    hot_push(eng, id, frame);
-    return c;
-}
 
 hs_engine *hs_engine_new(void)
 {
     hs_engine *eng = calloc(1, sizeof *eng);
-    if (eng) {
-        eng->bytes = sizeof *eng;
-        eng->cold_frames = HS_COLD_FRAMES;
+    if (eng && !(eng->store = hs_store_new())) {
+        free(eng);
+        eng = NULL;
     }
     return eng;
+}
+
+void hs_engine_free(hs_engine *eng)
+{
+    if (eng)
+        hs_store_free(eng->store);
+    free(eng);
 }
 
 void hs_engine_set_cold_frames(hs_engine *eng, uint32_t frames)
 {
     if (eng)
-        eng->cold_frames = frames;
-}
-
-void hs_engine_free(hs_engine *eng)
-{
-    if (!eng)
-        return;
-    for (uint32_t i = 0; i < eng->n_slot_chunks; i++)
-        free(eng->slots[i]);
-    for (uint32_t i = 0; i < eng->n_pack_chunks; i++)
-        free(eng->packs[i]);
-    for (uint32_t i = 0; i < eng->n_frame_chunks; i++)
-        free(eng->frames[i]);
-    free(eng->slots);
-    free(eng->packs);
-    free(eng->loc);
-    free(eng->hot);
-    free(eng->frames);
-    free(eng->extras);
-    free(eng->stream_conn);
-    free(eng->tuple_conn);
-    free(eng);
+        hs_store_set_cold_frames(eng->store, frames);
 }
 
 bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out)
 {
-    uint32_t chunk = frame / FRAME_CHUNK;
-    if (!eng || chunk >= eng->n_frame_chunks || !eng->frames[chunk])
-        return false;
-    const hs_frame *f = &eng->frames[chunk][frame % FRAME_CHUNK];
-    if (!(f->flags & HS_RES_DONE))
-        return false;
-    frame_load(eng, f, frame, out);
-    return true;
+    return eng && hs_store_result(eng->store, frame, out);
 }
 
 const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id, hs_conn *buf)
 {
-    if (!eng || id == 0 || id > eng->n_conns)
-        return NULL;
-    uint32_t loc = eng->loc[id - 1];
-    if (!(loc & LOC_PACKED))
-        return slot_at(eng, loc);
-    if (!buf)
-        return NULL;
-    unpack_at(eng, loc, buf);
-    return buf;
+    return eng ? hs_store_conn(eng->store, id, buf) : NULL;
 }
 
 bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream)
 {
-    return eng && stream < eng->n_streams && eng->stream_conn[stream] != 0;
+    return eng && hs_store_stream_conn(eng->store, stream) != 0;
 }
 
-uint32_t hs_engine_conn_count(const hs_engine *eng) { return eng ? eng->n_conns : 0; }
-size_t   hs_engine_bytes(const hs_engine *eng)      { return eng ? eng->bytes : 0; }
+uint32_t hs_engine_conn_count(const hs_engine *eng) { return eng ? hs_store_conn_count(eng->store) : 0; }
+size_t   hs_engine_bytes(const hs_engine *eng)      { return eng ? sizeof *eng + hs_store_bytes(eng->store) : 0; }
 
 /* ---- classification ---------------------------------------------------- */
 
@@ -552,8 +209,8 @@ static hs_conn *previous_attempt(hs_engine *eng, hs_conn *in_stream, uint32_t tu
 {
     if (in_stream)
         return in_stream;
-    if (tuple && tuple < eng->n_tuples)
-        return conn_touch(eng, eng->tuple_conn[tuple], frame);
+    if (tuple)
+        return hs_store_conn_touch(eng->store, hs_store_tuple_conn(eng->store, tuple), frame);
     return NULL;
 }
 
@@ -564,10 +221,9 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
     if (tuple >= HS_MAX_TUPLES)
         tuple = 0;                       /* not an id the glue could give */
     hs_conn *prev = previous_attempt(eng, in_stream, tuple, s->frame);
-    if (tuple && !grow((void **)&eng->tuple_conn, &eng->n_tuples, tuple + 1,
-                       sizeof *eng->tuple_conn, &eng->bytes))
+    if (tuple && !hs_store_tuple_reserve(eng->store, tuple))
         tuple = 0;
-    hs_conn *c = conn_new(eng, s->frame);
+    hs_conn *c = hs_store_conn_new(eng->store, s->frame);
     if (!c)
         return NULL;
     c->stream = stream;
@@ -609,9 +265,9 @@ static hs_conn *start_attempt(hs_engine *eng, uint32_t stream, hs_conn *in_strea
             c->side[HS_INITIATOR].retries = pi->retries;
         }
     }
-    eng->stream_conn[stream] = c->id;
+    hs_store_set_stream_conn(eng->store, stream, c->id);
     if (tuple)
-        eng->tuple_conn[tuple] = c->id;
+        hs_store_set_tuple_conn(eng->store, tuple, c->id);
     res->flags |= HS_RES_NEW;
     return c;
 }
@@ -1038,30 +694,29 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
 {
     if (!eng || !s || s->frame == 0 || stream >= HS_MAX_STREAMS)
         return NULL;
-    if (!grow((void **)&eng->stream_conn, &eng->n_streams, stream + 1,
-              sizeof *eng->stream_conn, &eng->bytes))
+    hs_store *st = eng->store;
+    if (!hs_store_stream_reserve(st, stream))
         return NULL;
-    hs_frame *slot = frame_slot(eng, s->frame);
+    hs_frame *slot = hs_store_frame(st, s->frame);
     if (!slot)
         return NULL;
     hs_result *res = &eng->cur;
-    if (slot->flags & HS_RES_DONE) {
-        frame_load(eng, slot, s->frame, res);   /* already analysed: never twice */
-        return res;
-    }
+    if (hs_store_load(st, slot, s->frame, res))
+        return res;                              /* already analysed: never twice */
 
     seg_kind kind = classify(s->flags);
-    hs_conn *c = conn_touch(eng, eng->stream_conn[stream], s->frame);
-    if (!c && eng->stream_conn[stream])
+    uint32_t current = hs_store_stream_conn(st, stream);
+    hs_conn *c = hs_store_conn_touch(st, current, s->frame);
+    if (!c && current)
         return NULL;                             /* out of memory unpacking it */
-    if (!c && s->tuple && s->tuple < eng->n_tuples && eng->tuple_conn[s->tuple]) {
+    if (!c && s->tuple && hs_store_tuple_conn(st, s->tuple)) {
         /* A new tcp.stream on a known 4-tuple: Wireshark split it (its
          * rules differ between versions).  Continue the 4-tuple's attempt;
          * the rules below decide whether this segment starts a new one. */
-        c = conn_touch(eng, eng->tuple_conn[s->tuple], s->frame);
+        c = hs_store_conn_touch(st, hs_store_tuple_conn(st, s->tuple), s->frame);
         if (!c)
             return NULL;
-        eng->stream_conn[stream] = c->id;
+        hs_store_set_stream_conn(st, stream, c->id);
     }
     hs_result fresh = {0};
     /* A new attempt: the first segment of the stream, a SYN that does not
@@ -1124,8 +779,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     c->last_frame = s->frame;
     c->last_ns = s->time_ns;
     c->packets++;
-    bool stored = frame_store(eng, slot, res, c, s->frame);
-    cool(eng, s->frame);
+    bool stored = hs_store_save(st, slot, res, c, s->frame);
+    hs_store_cool(st, s->frame);
     return stored ? res : NULL;
 }
 

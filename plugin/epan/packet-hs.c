@@ -20,9 +20,10 @@
 #include "accept.h"
 #include "labels.h"
 #include "negotiation.h"
+#include "zeek.h"
+#include "capture.h"
 #include "packet-hs.h"
 #include "tcp_input.h"
-#include "tuple_ids.h"
 
 static int proto_hs = -1;
 static int hs_tap = -1;
@@ -31,7 +32,7 @@ static int expert_tap = -1;            /* Wireshark's own: Expert Info dialog, -
  * our Chat items too.  Resolved in hs_init (they are registered by then). */
 static int hf_ws_expert[4] = { -1, -1, -1, -1 };
 static dissector_handle_t hs_handle;
-static hs_engine *engine;              /* per capture file: init .. cleanup */
+static hs_engine *engine;              /* per capture file: init .. cleanup (capture.c) */
 /* The current packet's attempt where the engine keeps it packed: this
  * packet's dissection and tap callbacks read it, one packet at a time. */
 static hs_conn conn_view;
@@ -150,7 +151,7 @@ static const hs_result *analyse(packet_info *pinfo, const hs_input *in)
     seg.time_ns = time_ns(&pinfo->abs_ts);
     seg.dir = direction(in);
     if (!hs_engine_stream_seen(engine, in->stream)) {
-        seg.tuple = hs_tuple_id(in->src, in->sport, in->dst, in->dport, seg.dir);
+        seg.tuple = hs_capture_tuple_id(in->src, in->sport, in->dst, in->dport, seg.dir);
         seg.hint = port_hint(in);
     }
     return hs_engine_add(engine, in->stream, &seg);
@@ -581,30 +582,17 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
             add_negotiation(ht, tvb, c);
     }
     add_expert(pinfo, ht, tvb, ti, anomalies, r);
-    tap_queue_packet(hs_tap, pinfo, r);
+    static hs_tap_packet tapped;    /* this packet's, until the next one */
+    tapped = (hs_tap_packet){ r, c, pref_relative };
+    tap_queue_packet(hs_tap, pinfo, &tapped);
     return 0;
-}
-
-bool hs_pref_relative(void)
-{
-    return pref_relative;
-}
-
-const hs_conn *hs_tap_conn(const hs_result *r)
-{
-    return r ? hs_engine_conn(engine, r->conn, &conn_view) : NULL;
-}
-
-const hs_conn *hs_conn_by_id(uint32_t id, hs_conn *buf)
-{
-    return hs_engine_conn(engine, id, buf);
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
 
 static void hs_init(void)
 {
-    engine = hs_engine_new();
+    engine = hs_capture_open();
     blind = false;
     last_analysed = 0;
     options_read = pref_negotiation;
@@ -620,9 +608,8 @@ static void hs_init(void)
 
 static void hs_cleanup(void)
 {
-    hs_engine_free(engine);
+    hs_capture_close();
     engine = NULL;
-    hs_tuple_ids_reset();
     hs_input_stop();
 }
 
@@ -769,12 +756,11 @@ void proto_register_hs(void)
     hs_handle = create_dissector_handle(dissect_hs, proto_hs);
     register_init_routine(hs_init);
     register_cleanup_routine(hs_cleanup);
-    hs_tap = register_tap("hs");
+    hs_tap = register_tap(HS_TAP_NAME);
 }
 
 void proto_reg_handoff_hs(void)
 {
     hs_input_handoff();
     register_postdissector(hs_handle);
-    hs_reports_register(proto_hs);
 }

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.h - the Handshake connection engine.
+ *
+ * Pure C11, no Wireshark include: TCP segment summaries go in, one at a
+ * time and in capture order; out come the handshake/close step(s) each
+ * segment performs, whether its numbers check out, the anomalies it shows,
+ * and the connection's state (kernel-style per side, Zeek-style overall).
+ * The types are in hs_types.h; the rules in engine.c, the memory in
+ * store.c.
+ *
+ * The epan glue (plugin/epan/packet-hs.c) feeds it on the first pass and
+ * reads the cached results on every pass.  Unit tests and the fuzzer drive
+ * it alone.
+ */
+#ifndef HS_ENGINE_H
+#define HS_ENGINE_H
+
+#include "hs_types.h"
+
+typedef struct hs_engine hs_engine;
+
+hs_engine *hs_engine_new(void);
+void       hs_engine_free(hs_engine *eng);
+
+/* Analyse one segment of tcp.stream `stream`.  Call once per frame, in
+ * capture order.  Returns the result (valid until the next call on `eng`),
+ * or NULL when the segment cannot be analysed (frame 0, absurd stream, out
+ * of memory).  A frame already analysed gets its cached result. */
+const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *seg);
+
+/* Whether a stream has been seen (so its 4-tuple id is already known). */
+bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream);
+
+/* The cached result of a frame, copied to *out; false if there is none. */
+bool hs_engine_result(const hs_engine *eng, uint32_t frame, hs_result *out);
+
+/* A connection attempt by id (hs_result.conn), NULL if none.  The engine
+ * keeps an attempt that has gone quiet packed (conn_pack.h): then it is
+ * unpacked into *buf (NULL: none is returned) and the result points there;
+ * otherwise it points into the engine.  Either way it is valid until the
+ * next hs_engine_add() or until *buf is reused. */
+const hs_conn *hs_engine_conn(const hs_engine *eng, uint32_t id, hs_conn *buf);
+
+/* Frames without a segment after which an attempt is packed (default
+ * 4096; 0 packs every attempt after each of its segments, for tests). */
+void hs_engine_set_cold_frames(hs_engine *eng, uint32_t frames);
+
+/* Number of connection attempts so far. */
+uint32_t hs_engine_conn_count(const hs_engine *eng);
+
+/* Bytes the engine holds (for the benchmark). */
+size_t hs_engine_bytes(const hs_engine *eng);
+
+/* Verdicts about a packet that need the finished attempt: SYN never
+ * answered, handshake never completed, FIN never acknowledged. */
+uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
+/* The same verdicts for the whole attempt: the union over its packets. */
+uint32_t hs_conn_final_anomalies(const hs_conn *c);
+
+/* Where the capture was taken, from the validated handshake legs (SPEC
+ * section 8): the SYN -> SYN+ACK leg holds the whole path's round trip
+ * when the capture sits at the initiator, and almost nothing when it sits
+ * at the responder; the SYN+ACK -> ACK leg the other way round. */
+hs_vantage hs_vantage_of(const hs_conn *c);
+
+#endif /* HS_ENGINE_H */

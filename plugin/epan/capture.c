@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * capture.c - the capture file being read: its engine and its 4-tuple ids,
+ * from the post-dissector's init routine to its cleanup routine.
+ */
+#include "capture.h"
+#include "tuple_ids.h"
+
+static hs_engine    *engine;
+static hs_tuple_ids *tuples;
+
+hs_engine *hs_capture_open(void)
+{
+    hs_capture_close();
+    engine = hs_engine_new();
+    tuples = hs_tuple_ids_new();
+    return engine;
+}
+
+void hs_capture_close(void)
+{
+    hs_engine_free(engine);
+    hs_tuple_ids_free(tuples);
+    engine = NULL;
+    tuples = NULL;
+}
+
+static hs_endpoint endpoint(const address *a, guint32 port)
+{
+    return (hs_endpoint){ a->data, (uint8_t)a->type, (uint8_t)MIN(a->len, 255), (uint16_t)port };
+}
+
+guint32 hs_capture_tuple_id(const address *a, guint32 a_port, const address *b, guint32 b_port, bool swap)
+{
+    if (!tuples)
+        return 0;
+    hs_endpoint ea = endpoint(a, a_port), eb = endpoint(b, b_port);
+    return swap ? hs_tuple_id(tuples, &eb, &ea) : hs_tuple_id(tuples, &ea, &eb);
+}
+
+const hs_conn *hs_capture_attempt(uint32_t id, hs_conn *buf)
+{
+    return hs_engine_conn(engine, id, buf);
+}
