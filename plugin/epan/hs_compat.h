@@ -46,7 +46,7 @@ typedef gboolean hs_pref_bool;
 #define HS_PLUGIN_DESCRIBE 0
 #endif
 
-/* ==== Reports (hs_reports.c): stats_tree and Flow Graph ====================
+/* ==== Reports (reports.c): stats_tree and Flow Graph ====================
  * Appended for the reports; everything version-dependent they need. */
 #include <epan/stats_tree.h>
 #include <epan/tap.h>
@@ -115,7 +115,7 @@ WS_DLL_PUBLIC void register_seq_analysis(const char *name, const char *ui_name, 
 WS_DLL_PUBLIC hs_seq_item *sequence_analysis_create_sai_with_addresses(packet_info *pinfo,
                                                                       hs_seq_info *sainfo);
 
-/* ==== Connection log (hs_conn_log.c): a tshark -z handler ==================
+/* ==== Connection log (conn_log.c): a tshark -z handler ==================
  * The handler of a stat_tap_ui returns whether it started from 4.6 on (and
  * tshark then stops); before 4.6 it returns nothing, and Wireshark's own
  * handlers exit on a bad argument, as this one does there. */
