@@ -129,6 +129,19 @@ static void add_step(ctx *x, enum hs_step s, uint32_t answers)
         x->res->answers = answers;
 }
 
+/* Whether the receiver takes the segment (a verdict unknown counts as yes). */
+static bool taken(const ctx *x)
+{
+    return x->res->accept != HS_ACC_IGNORED && x->res->accept != HS_ACC_CHALLENGE;
+}
+
+/* The sender resets the attempt. */
+static void reset_by(ctx *x)
+{
+    x->me->flags |= HS_SIDE_RST;
+    x->c->flags |= HS_CONN_RESET;
+}
+
 /* Record whether the numbers the step names check out.  A packet doing two
  * steps is valid only if both are. */
 static void check(ctx *x, bool checked, bool valid)
@@ -201,6 +214,19 @@ static bool syn_continues(const hs_conn *c, const hs_segment *s)
      * before the handshake is done and before it answered with SYN+ACK. */
     return !(c->flags & HS_CONN_ESTABLISHED) && !(me->flags & HS_SIDE_SYNACK) &&
            (!(me->flags & HS_SIDE_SYN) || me->isn == s->seq);
+}
+
+/* What the current attempt's receiver does with a SYN that does not
+ * continue the attempt: a socket still synchronized (CLOSE_WAIT, TIME_WAIT)
+ * answers it, with a challenge ACK or a new connection; a closed one, a
+ * listener or a half-open one shows nothing here. */
+static hs_accept syn_met(const hs_conn *c, const hs_segment *s)
+{
+    int role = s->dir == c->init_dir ? HS_INITIATOR : HS_RESPONDER;
+    hs_kstate k = (hs_kstate)c->side[!role].kstate;
+    if (k < HS_K_ESTABLISHED || k >= HS_K_CLOSED)
+        return HS_ACC_NONE;
+    return hs_accept_of(c, role, s);
 }
 
 /* The attempt a new one follows on the same 4-tuple: the stream's current
@@ -282,8 +308,9 @@ static void on_syn(ctx *x)
     hs_side *me = x->me;
 
     /* On the synchronized connection: answered with a challenge ACK, it
-     * changes nothing, unless it is the initiator's own SYN again. */
-    if (x->res->accept == HS_ACC_CHALLENGE && !(x->role == HS_INITIATOR && me->isn == s->seq)) {
+     * changes nothing, unless it is the initiator's own SYN again.  (A
+     * challenged SYN that starts a new attempt is that attempt's SYN.) */
+    if (x->res->accept == HS_ACC_CHALLENGE && !fresh && !(x->role == HS_INITIATOR && me->isn == s->seq)) {
         x->res->label = HS_LBL_SYN_CHALLENGED;
         return;
     }
@@ -327,6 +354,8 @@ static void on_syn(ctx *x)
         flag_anomaly(x, HS_AN_SYN_DATA);
     add_step(x, HS_STEP_SYN, 0);
     check(x, true, true);
+    if (x->res->accept == HS_ACC_CHALLENGE)
+        x->res->label = HS_LBL_SYN_CHALLENGED;
 }
 
 static void on_synack(ctx *x)
@@ -455,6 +484,14 @@ static void fin_ack(ctx *x)
         x->c->closed_ns = x->seg->time_ns;        /* both FINs acknowledged */
 }
 
+/* What a segment's acknowledgment does: steps 3, 5 and 7. */
+static void acknowledgments(ctx *x)
+{
+    handshake_ack(x);
+    split_handshake_ack(x);
+    fin_ack(x);
+}
+
 static void on_fin(ctx *x)
 {
     hs_conn *c = x->c;
@@ -462,7 +499,7 @@ static void on_fin(ctx *x)
     hs_side *me = x->me;
     uint32_t fin_seq = s->seq + s->len;
 
-    if (x->res->accept == HS_ACC_IGNORED) {       /* dropped: closes nothing */
+    if (!taken(x)) {                              /* dropped: closes nothing */
         x->res->label = HS_LBL_FIN_IGNORED;
         return;
     }
@@ -540,8 +577,7 @@ static void on_rst(ctx *x)
         label = HS_LBL_RST_ABORT;
         flag_anomaly(x, HS_AN_RST_ABORT);
     }
-    x->me->flags |= HS_SIDE_RST;
-    c->flags |= HS_CONN_RESET;
+    reset_by(x);
     x->res->label = (uint8_t)label;
 }
 
@@ -720,11 +756,15 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     }
     hs_result fresh = {0};
     /* A new attempt: the first segment of the stream, a SYN that does not
-     * continue the current attempt, or where Zeek would have timed it out. */
+     * continue the current attempt, or where Zeek would have timed it out.
+     * Such a SYN still meets the current attempt's receiver, if it has a
+     * socket: what that does with it is the new attempt's verdict. */
+    hs_accept met = kind == KIND_SYN && c ? syn_met(c, s) : HS_ACC_NONE;
     if (!c || (kind == KIND_SYN && !syn_continues(c, s)) || hs_zeek_expired(&c->zeek, s->time_ns)) {
         c = start_attempt(eng, stream, c, s, kind, &fresh);
         if (!c)
             return NULL;
+        fresh.accept = (uint8_t)met;
     }
     *res = fresh;
     res->flags |= HS_RES_DONE;
@@ -750,11 +790,14 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     case KIND_SYN:    on_syn(&x); break;
     case KIND_SYNACK: on_synack(&x); break;
     case KIND_RST:    on_rst(&x); break;
-    case KIND_FIN:    handshake_ack(&x); split_handshake_ack(&x); fin_ack(&x); on_fin(&x); break;
-    case KIND_PLAIN:  handshake_ack(&x); split_handshake_ack(&x); fin_ack(&x); break;
+    case KIND_FIN:    if (taken(&x)) acknowledgments(&x);
+                      on_fin(&x); break;
+    case KIND_PLAIN:  acknowledgments(&x); break;
     default:          /* impossible flag combinations: labelled, no step */
         res->label = (uint8_t)bad_label[kind];
         flag_anomaly(&x, HS_AN_BAD_FLAGS);
+        if (kind == KIND_SYN_RST && res->accept == HS_ACC_ACCEPTED)
+            reset_by(&x);                /* Linux checks RST before SYN */
         break;
     }
     if (kind == KIND_PLAIN || kind == KIND_FIN)
@@ -768,7 +811,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
 
     hs_segment zs = with_hint(c, s);
     hs_zeek_update(&c->zeek, c->packets == 0, &zs);
-    track_seq(x.me, s);
+    if (taken(&x))                       /* what the receiver dropped did not reach RCV.NXT */
+        track_seq(x.me, s);
     hs_accept_track(x.me, s);
     x.me->flags |= HS_SIDE_SENT;
     if (x.role == HS_RESPONDER)
