@@ -18,8 +18,9 @@
  * is its last acknowledgment plus its last window, known only where
  * Wireshark knew the window scale (both SYNs seen); without it the raw
  * window is a lower bound.  Its SND.NXT is its own next sequence number.
- * Default sysctls are assumed (tcp_rfc1337=0); PAWS (timestamps), the
- * challenge ACK rate limits and SACK blocks are not modelled.  A receiver
+ * Default sysctls are assumed (tcp_rfc1337=0).  PAWS only where timestamp
+ * values were read (the options, hs.negotiation); the challenge ACK rate
+ * limits and SACK blocks are not modelled.  A receiver
  * never seen sending (a one-way capture) shows no state.  README, "Where
  * the plugin and Linux differ", lists what remains.
  */
@@ -70,6 +71,22 @@ static enum pos sequence_pos(const rx *x)
     return hs_nego_complete(x->c) ? POS_OUTSIDE : POS_UNKNOWN;   /* unscaled: a lower bound */
 }
 
+/* PAWS (RFC 7323, tcp_paws_discard()): the segment's timestamp is older
+ * than the last one the receiver took from the sender (by more than the
+ * one-tick window).  Known only where both were read. */
+static bool paws_old(const rx *x)
+{
+    return (x->s->have & HS_HAVE_TSVAL) && (x->sender->flags & HS_SIDE_TSVAL) &&
+           (int32_t)(x->sender->ts_recent - x->s->tsval) > 1;
+}
+
+/* ... or newer than it. */
+static bool ts_newer(const rx *x)
+{
+    return (x->s->have & HS_HAVE_TSVAL) && (x->sender->flags & HS_SIDE_TSVAL) &&
+           (int32_t)(x->sender->ts_recent - x->s->tsval) < 0;
+}
+
 /* tcp_reset_check(): after the sender's FIN, an RST at RCV.NXT - 1 resets
  * in CLOSE_WAIT, LAST_ACK and CLOSING. */
 static bool reset_check(const rx *x)
@@ -110,6 +127,8 @@ static hs_accept request_sock(const rx *x)
         return HS_ACC_ACCEPTED;                /* the SYN again: the SYN+ACK again */
     if (!(recv->flags & HS_SIDE_ACK) || !(recv->flags & HS_SIDE_ISN))
         return HS_ACC_NONE;
+    if (paws_old(x) && !has_flag(x, HS_TH_RST))
+        return HS_ACC_IGNORED;                 /* answered with an ACK, dropped */
     /* RCV.NXT is what its SYN+ACK acknowledged. */
     rx at = *x;
     at.wup = at.nxt = recv->ack;
@@ -146,6 +165,9 @@ static hs_accept full_sock(const rx *x)
     const hs_segment *s = x->s;
     const hs_side *sender = x->sender, *recv = x->recv;
     bool rst = has_flag(x, HS_TH_RST), syn = has_flag(x, HS_TH_SYN);
+    /* PAWS first; RSTs are exempt. */
+    if (paws_old(x) && !rst)
+        return syn ? HS_ACC_CHALLENGE : HS_ACC_IGNORED;
     /* Step 1, the sequence number (a SYN is challenged wherever it falls). */
     switch (sequence_pos(x)) {
     case POS_OUTSIDE:
@@ -197,6 +219,8 @@ static bool tw_in_window(const rx *x, bool *known)
 static hs_accept fin_wait2(const rx *x)
 {
     bool known, in = tw_in_window(x, &known);
+    if (paws_old(x) && !has_flag(x, HS_TH_RST))
+        return HS_ACC_IGNORED;                 /* a duplicate ACK */
     if (!known)
         return HS_ACC_NONE;
     if (!in)                                   /* answered with an ACK */
@@ -219,14 +243,18 @@ static hs_accept time_wait(const rx *x)
     if (!has_flag(x, HS_TH_SYN))
         return HS_ACC_NONE;                    /* a FIN again: its label says so */
     /* A SYN without ACK opens a new connection if its sequence number is
-     * above RCV.NXT, or its timestamp newer than the last one; else it is
-     * answered with an ACK.  Timestamp values are not compared here: above
-     * RCV.NXT counts as new (an older timestamp would make it a PAWS drop),
-     * below it only a SYN known to carry no timestamp is challenged. */
+     * above RCV.NXT, or its timestamp newer than the last one, and PAWS
+     * does not drop it (a duplicate ACK); else it is answered with an ACK.
+     * Where timestamp values were not read, above RCV.NXT counts as new,
+     * and below it only a SYN known to carry no timestamp is challenged. */
+    if (paws_old(x))
+        return HS_ACC_IGNORED;
     if (has_flag(x, HS_TH_ACK))
         return HS_ACC_CHALLENGE;
-    if (hs_seq_gt(s->seq, x->nxt))
+    if (hs_seq_gt(s->seq, x->nxt) || ts_newer(x))
         return HS_ACC_ACCEPTED;
+    if ((s->have & HS_HAVE_TSVAL) && (x->sender->flags & HS_SIDE_TSVAL))
+        return HS_ACC_CHALLENGE;               /* not newer: both compared */
     return (s->opts & (HS_OPT_READ | HS_OPT_TS)) == HS_OPT_READ ? HS_ACC_CHALLENGE : HS_ACC_NONE;
 }
 
@@ -281,6 +309,15 @@ const char *hs_accept_name(hs_accept a)
 {
     static const char *const names[HS_ACC_COUNT] = { "", "accepted", "challenge", "ignored" };
     return (unsigned)a < HS_ACC_COUNT ? names[a] : "";
+}
+
+void hs_accept_took(hs_side *me, const hs_segment *s)
+{
+    if (!(s->have & HS_HAVE_TSVAL))
+        return;
+    if (!(me->flags & HS_SIDE_TSVAL) || (int32_t)(s->tsval - me->ts_recent) >= 0)
+        me->ts_recent = s->tsval;
+    me->flags |= HS_SIDE_TSVAL;
 }
 
 void hs_accept_track(hs_side *me, const hs_segment *s)

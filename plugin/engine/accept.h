@@ -21,5 +21,7 @@ const char *hs_accept_name(hs_accept a);
 
 /* Remember what a side revealed as a receiver: its acknowledgment and window. */
 void hs_accept_track(hs_side *me, const hs_segment *s);
+/* Its segment s was taken by the receiver: keep its timestamp (PAWS). */
+void hs_accept_took(hs_side *me, const hs_segment *s);
 
 #endif /* HS_ACCEPT_H */

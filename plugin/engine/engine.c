@@ -811,8 +811,10 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
 
     hs_segment zs = with_hint(c, s);
     hs_zeek_update(&c->zeek, c->packets == 0, &zs);
-    if (taken(&x))                       /* what the receiver dropped did not reach RCV.NXT */
+    if (taken(&x)) {                     /* what the receiver dropped did not reach RCV.NXT */
         track_seq(x.me, s);
+        hs_accept_took(x.me, s);
+    }
     hs_accept_track(x.me, s);
     x.me->flags |= HS_SIDE_SENT;
     if (x.role == HS_RESPONDER)

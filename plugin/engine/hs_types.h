@@ -27,7 +27,7 @@ enum {
 };
 
 /* Which numbers of a segment are known (quoted or truncated headers lack some). */
-enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4, HS_HAVE_WIN = 8,
+enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4, HS_HAVE_WIN = 8, HS_HAVE_TSVAL = 16,
        HS_HAVE_ALL = HS_HAVE_SEQ | HS_HAVE_ACK | HS_HAVE_LEN };
 
 /* One TCP segment as Wireshark decoded it. */
@@ -46,6 +46,7 @@ typedef struct hs_segment {
     uint8_t  wscale;    /* window scale shift (with HS_OPT_WS) */
     uint16_t mss;       /* MSS (with HS_OPT_MSS) */
     uint32_t win;       /* window, scaled where Wireshark knows the scale (HS_HAVE_WIN) */
+    uint32_t tsval;     /* its timestamp value (HS_HAVE_TSVAL: options read, a timestamp there) */
 } hs_segment;
 /* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
  * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
@@ -188,6 +189,7 @@ typedef struct hs_side {
     /* What the capture reveals of it as a receiver (accept.c). */
     uint32_t ack;          /* highest acknowledgment number it sent (HS_SIDE_ACK) */
     uint32_t win;          /* the window it last advertised (HS_SIDE_WIN) */
+    uint32_t ts_recent;    /* the timestamp value of its last segment the peer took (HS_SIDE_TSVAL) */
     uint32_t challenged;   /* frame of a RST or SYN it should answer with a challenge ACK */
     /* Timing. */
     uint8_t  retries;      /* retransmissions of its SYN or SYN+ACK (saturating) */
@@ -243,7 +245,8 @@ enum {
     HS_SIDE_SYN_RETX  = 0x100,  /* its SYN or SYN+ACK was retransmitted */
     HS_SIDE_SYNACK    = 0x200,  /* sent a SYN+ACK */
     HS_SIDE_ACK       = 0x400,  /* ack valid */
-    HS_SIDE_WIN       = 0x800   /* win valid */
+    HS_SIDE_WIN       = 0x800,  /* win valid */
+    HS_SIDE_TSVAL     = 0x1000  /* ts_recent valid */
 };
 
 /* One connection attempt (Zeek: one conn.log row). */

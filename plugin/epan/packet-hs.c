@@ -659,7 +659,7 @@ void proto_register_hs(void)
         { &hf_rtt_handshake, { "Handshake (SYN to ACK)", "hs.rtt.handshake", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_rtt_note, { "Not measured", "hs.rtt.not_measured", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_accept, { "Receiver", "hs.accept", FT_STRING, BASE_NONE, NULL, 0,
-          "What the receiver of this SYN, FIN or RST does with it, as Linux decides from its state as the capture shows it: accepted, challenge (answered with a challenge ACK, or an ACK) or ignored (dropped: outside its window, without ACK, not acknowledging its SYN). Assumed: default sysctls (tcp_rfc1337=0), a FIN_WAIT2 socket orphaned by close(); timestamps (PAWS), challenge-ACK rate limits and SACK blocks are not compared", HFILL } },
+          "What the receiver of this SYN, FIN or RST does with it, as Linux decides from its state as the capture shows it: accepted, challenge (answered with a challenge ACK, or an ACK) or ignored (dropped: outside its window, without ACK, not acknowledging its SYN). Assumed: default sysctls (tcp_rfc1337=0), a FIN_WAIT2 socket orphaned by close(); timestamps (PAWS) are compared only where read (hs.negotiation), challenge-ACK rate limits and SACK blocks not at all", HFILL } },
         { &hf_retry_delay, { "Since the previous one", "hs.retry_delay", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
           "On a retransmitted SYN or SYN+ACK: the time since the previous one (the sender's retransmission timeout)", HFILL } },
         { &hf_syn_retries, { "SYN retransmissions", "hs.syn.retries", FT_UINT8, BASE_DEC, NULL, 0,
@@ -743,7 +743,8 @@ void proto_register_hs(void)
         "tshark's time in summary mode. The GUI and single-pass tshark do not need it.", &pref_two_pass);
     prefs_register_bool_preference(prefs, "negotiation", "Analyse option negotiation",
         "Read each SYN's and SYN+ACK's MSS, window scale, SACK-permitted, timestamps and Fast Open "
-        "options, and check later segments' timestamps, for the Negotiation subtree and its expert info. "
+        "options, and check later segments' timestamps, for the Negotiation subtree and its expert info, "
+        "and compare timestamp values for PAWS in the receiver's verdict (hs.accept). "
         "Option values exist only in the protocol tree, so this builds one on every pass (the cost of the "
         "two_pass preference, which it includes). ECN, data on the SYN and MPTCP are analysed either way.",
         &pref_negotiation);

@@ -40,12 +40,13 @@ static bool option_fields;              /* option values are read from the tree 
 /* Tree fields, resolved in the handoff: the segment's, then its options'. */
 enum {
     IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_WIN, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE, IN_SEGMENT,
-    IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TFO_REQUEST, IN_TFO_COOKIE, IN_COUNT
+    IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TSVAL, IN_TFO_REQUEST, IN_TFO_COOKIE, IN_COUNT
 };
 static const char *const in_names[IN_COUNT] = {
     "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "tcp.window_size", "icmp", "icmpv6",
     "tcp.options.mptcp.subtype",
-    "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.tfo.request",
+    "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
+    "tcp.options.tfo.request",
     "tcp.options.tfo.cookie",
 };
 static int in_hf[IN_COUNT];
@@ -269,6 +270,8 @@ static void read_options(proto_tree *tree, const field_info *flags, hs_input *in
         in->seg.mss = (uint16_t)v;
     if ((opts & HS_OPT_WS) && option_value(tree, IN_WSCALE, flags, &v))
         in->seg.wscale = (uint8_t)v;
+    if ((opts & HS_OPT_TS) && option_value(tree, IN_TSVAL, flags, &in->seg.tsval))
+        in->seg.have |= HS_HAVE_TSVAL;
     if (fast_open && option_value(tree, IN_TFO_REQUEST, flags, NULL))
         opts |= HS_OPT_TFO;
     if (fast_open && option_value(tree, IN_TFO_COOKIE, flags, NULL))

@@ -31,7 +31,8 @@ static const char *const wanted_names[] = {
     "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "tcp.window_size", "icmp", "icmpv6",
     "tcp.options.mptcp.subtype",
 #ifdef FLOOR_OPTIONS
-    "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.tfo.request",
+    "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
+    "tcp.options.tfo.request",
     "tcp.options.tfo.cookie",
 #endif
 };

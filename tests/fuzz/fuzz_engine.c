@@ -29,7 +29,8 @@
  *   b14    bits 0-5: time step exponent; bits 6-7: which jump for frame step 15
  *   b15    time step mantissa: step = (b15 + 1) << exponent nanoseconds
  *   Options reuse bytes of the numbers (the format predates them): HS_OPT_*
- *   bits = b7 (the top byte of seq), window scale = b11 & 31, MSS = b6 b10.
+ *   bits = b7 (the top byte of seq), window scale = b11 & 31, MSS = b6 b10;
+ *   with HS_OPT_READ and HS_OPT_TS, a timestamp value of frame + (b15 & 15) - 8.
  *
  * Time stays within +-2^61 ns, which covers every pcap timestamp the glue
  * can produce (32-bit seconds); see regress_time_overflow.c for what
@@ -132,6 +133,12 @@ static void decode(decoder *d, const uint8_t *p, decoded *out)
     s->opts = p[7];
     s->wscale = p[11] & 31;
     s->mss = (uint16_t)(p[6] << 8 | p[10]);
+    if ((s->opts & (HS_OPT_READ | HS_OPT_TS)) == (HS_OPT_READ | HS_OPT_TS)) {
+        /* A timestamp value that mostly grows with the frame, now and
+         * then older than the last (PAWS). */
+        s->tsval = s->frame + (uint32_t)(p[15] & 0x0f) - 8u;
+        s->have |= HS_HAVE_TSVAL;
+    }
     if (s->have & HS_HAVE_SEQ)
         d->next[out->stream][s->dir] = seq + ((s->have & HS_HAVE_LEN) ? s->len : 0) +
                                        ((s->flags & HS_TH_SYN) ? 1 : 0) + ((s->flags & HS_TH_FIN) ? 1 : 0);

@@ -10,8 +10,9 @@ answer.  The plugin's hs.accept on that probe must be the kernel's verdict,
 in a single pass, with -2 (hs.two_pass) and with hs.negotiation on (the
 option values read).
 
-Where the capture cannot show what Linux needs, the plugin says what it
-assumes (README, "Where the plugin and Linux differ"); those cases are
+Timestamp values (PAWS) are read with the options, so only with
+hs.negotiation.  Where the capture cannot show what Linux needs, the plugin
+says what it assumes (README, "Where the plugin and Linux differ"); those cases are
 listed in KNOWN with the exact value the plugin gives and why, so a change
 of it fails here as any other.  "" is no verdict: the capture cannot tell.
 
@@ -28,14 +29,17 @@ FOLDER = os.path.join(hstest.SOURCE_DIR, "captures", "kernel")
 MODES = {"one pass": [], "-2": ["-2"], "hs.negotiation": ["-o", "hs.negotiation:TRUE"]}
 
 # case: ({mode: what the plugin says, "*": every mode}, why it differs from the kernel)
+# Timestamp values are read with the options (hs.negotiation): only there
+# is PAWS decided.
+NO_OPTIONS = ("one pass", "-2")
 KNOWN = {
-    "est-paws-fin": ({"*": "accepted"},
-                     "PAWS: the FIN's timestamp is older than the last; timestamp values are not compared"),
-    "tw-syn-above-oldts": ({"*": "accepted"},
-                           "PAWS in TIME_WAIT: the SYN's timestamp is older; timestamp values are not compared"),
-    "tw-syn-below": ({"*": ""},
-                     "below RCV.NXT, a SYN opens a new connection only with a newer timestamp: not compared, "
-                     "so no verdict"),
+    "est-paws-fin": ({m: "accepted" for m in NO_OPTIONS},
+                     "PAWS: the FIN's timestamp is older than the last; timestamp values not read"),
+    "tw-syn-above-oldts": ({m: "accepted" for m in NO_OPTIONS},
+                           "PAWS in TIME_WAIT: the SYN's timestamp is older; timestamp values not read"),
+    "tw-syn-below": ({m: "" for m in NO_OPTIONS},
+                     "below RCV.NXT, a SYN opens a new connection only with a newer timestamp: timestamp "
+                     "values not read, so no verdict"),
     "tw-syn-below-nots": ({"one pass": "", "-2": ""},
                           "whether the SYN carries a timestamp is known only with its options read "
                           "(hs.negotiation), where the verdict is the kernel's"),

@@ -16,8 +16,9 @@ typedef struct wpkt { uint8_t dir; uint16_t flags; uint32_t seq, ack, len, win; 
 
 typedef struct wrun { hs_engine *eng; const hs_result *r[40]; } wrun;
 
-/* Frame `opt_frame` (if not 0) carries the TCP options `opts`. */
-static wrun feed_opts(const wpkt *p, int n, int opt_frame, uint8_t opts)
+/* Frame `opt_frame` (if not 0) carries the TCP options `opts`; where `ts`
+ * is given, each segment with ts[i] != 0 carries that timestamp value, read. */
+static wrun feed_ts(const wpkt *p, int n, int opt_frame, uint8_t opts, const uint32_t *ts)
 {
     wrun rn = { hs_engine_new(), { 0 } };
     for (int i = 0; i < n && i < 39; i++) {
@@ -25,9 +26,18 @@ static wrun feed_opts(const wpkt *p, int n, int opt_frame, uint8_t opts)
                          .seq = p[i].seq, .ack = p[i].ack, .len = p[i].len, .flags = p[i].flags,
                          .dir = p[i].dir, .have = HS_HAVE_ALL | HS_HAVE_WIN, .win = p[i].win, .tuple = 1,
                          .opts = i + 1 == opt_frame ? opts : 0 };
+        if (ts && ts[i]) {
+            s.tsval = ts[i];
+            s.have |= HS_HAVE_TSVAL;
+            s.opts |= HS_OPT_READ | HS_OPT_TS;
+        }
         rn.r[i + 1] = ADD(rn.eng, 0, &s);
     }
     return rn;
+}
+static wrun feed_opts(const wpkt *p, int n, int opt_frame, uint8_t opts)
+{
+    return feed_ts(p, n, opt_frame, opts, NULL);
 }
 
 static wrun feed(const wpkt *p, int n) { return feed_opts(p, n, 0, 0); }
@@ -485,6 +495,53 @@ static void test_simultaneous_open(void)
     hs_engine_free(rn.eng);
 }
 
+/* PAWS (RFC 7323, Linux's tcp_paws_discard()), where timestamp values were
+ * read: a segment whose timestamp is older than the last one the receiver
+ * took is dropped, a SYN challenged; RSTs are exempt.  In TIME_WAIT a SYN
+ * with a newer timestamp opens a new connection even below RCV.NXT, one with
+ * an older timestamp is dropped even above it. */
+static void test_paws(void)
+{
+    /* Timestamps: the client's at 100, 101 ... as the capture goes. */
+    const uint32_t ts[] = { 100, 200, 101, 102, 201, 50, 103, 0 };
+    const wpkt old_fin[] = { OPEN, { C, FIN | ACK, 1101, 5001, 0, 64000, 40 }, { C, FIN | ACK, 1101, 5001, 0, 64000, 50 } };
+    wrun rn = feed_ts(old_fin, 7, 0, 0, ts);
+    CHECK(verdict(&rn, 6) == HS_ACC_IGNORED);
+    CHECK_STR(label(&rn, 6), "FIN(ignored)");
+    CHECK(verdict(&rn, 7) == HS_ACC_ACCEPTED);        /* its retransmission with a fresh timestamp */
+    CHECK_STR(label(&rn, 7), "FIN(X)");
+    hs_engine_free(rn.eng);
+    const wpkt old_rst[] = { OPEN, { C, RST, 1101, 0, 0, 0, 40 } };
+    rn = feed_ts(old_rst, 6, 0, 0, ts);
+    CHECK(verdict(&rn, 6) == HS_ACC_ACCEPTED);
+    hs_engine_free(rn.eng);
+    const wpkt old_syn[] = { OPEN, { C, SYN, 90000, 0, 0, 64000, 40 } };
+    rn = feed_ts(old_syn, 6, 0, 0, ts);
+    CHECK(verdict(&rn, 6) == HS_ACC_CHALLENGE);
+    hs_engine_free(rn.eng);
+    /* Without the values, no PAWS: the old FIN is taken. */
+    rn = feed(old_fin, 7);
+    CHECK(verdict(&rn, 6) == HS_ACC_ACCEPTED);
+    hs_engine_free(rn.eng);
+    /* TIME_WAIT at the server, which closed first; the client's last
+     * timestamp there is 105 (its FIN). */
+    const wpkt tw[] = { OPEN, SERVER_CLOSES_FIRST, { C, SYN, 500, 0, 0, 64000, 50 } };
+    const uint32_t newer[] = { 100, 200, 101, 102, 201, 202, 105, 203, 900 };
+    rn = feed_ts(tw, 9, 0, 0, newer);
+    CHECK_STR(kstate(&rn, 8, HS_RESPONDER), "TIME_WAIT");
+    CHECK(verdict(&rn, 9) == HS_ACC_ACCEPTED);        /* below RCV.NXT, newer timestamp */
+    hs_engine_free(rn.eng);
+    const uint32_t same[] = { 100, 200, 101, 102, 201, 202, 105, 203, 105 };
+    rn = feed_ts(tw, 9, 0, 0, same);
+    CHECK(verdict(&rn, 9) == HS_ACC_CHALLENGE);       /* below, not newer: an ACK */
+    hs_engine_free(rn.eng);
+    const wpkt tw_above[] = { OPEN, SERVER_CLOSES_FIRST, { C, SYN, 90000, 0, 0, 64000, 50 } };
+    const uint32_t older[] = { 100, 200, 101, 102, 201, 202, 105, 203, 50 };
+    rn = feed_ts(tw_above, 9, 0, 0, older);
+    CHECK(verdict(&rn, 9) == HS_ACC_IGNORED);         /* above, older timestamp: PAWS */
+    hs_engine_free(rn.eng);
+}
+
 static void test_rst_with_data(void)
 {
     const wpkt e[] = { { C, RST | ACK, 1101, 5001, 13, 0, 40 } };
@@ -628,6 +685,7 @@ int main(void)
     RUN(test_syn_after_close);
     RUN(test_request_socket);
     RUN(test_simultaneous_open);
+    RUN(test_paws);
     RUN(test_rst_with_data);
     RUN(test_revived);
     RUN(test_data_before_established);
