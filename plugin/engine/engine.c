@@ -500,7 +500,7 @@ static void on_fin(ctx *x)
     uint32_t fin_seq = s->seq + s->len;
 
     if (!taken(x)) {                              /* dropped: closes nothing */
-        x->res->label = HS_LBL_FIN_IGNORED;
+        x->res->label = x->res->accept == HS_ACC_CHALLENGE ? HS_LBL_FIN_CHALLENGED : HS_LBL_FIN_IGNORED;
         return;
     }
     if (!(me->flags & HS_SIDE_FIN)) {

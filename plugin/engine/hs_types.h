@@ -107,6 +107,7 @@ typedef enum hs_label {
     HS_LBL_ACK_CHALLENGE,   /* ACK(challenge): the answer to a challenged RST or SYN */
     HS_LBL_ACK_X1_SPLIT,    /* ACK(x+1): the responder completing a simultaneous open */
     HS_LBL_SYN_CHALLENGED,  /* SYN on the synchronized connection (RFC 5961 4.2) */
+    HS_LBL_FIN_CHALLENGED,  /* FIN its receiver answers with a challenge ACK (its ACK of data never sent) */
     HS_LBL_COUNT
 } hs_label;
 

@@ -34,6 +34,8 @@ static const hs_label_info label_info[HS_LBL_COUNT] = {
     [HS_LBL_ACK_X1_SPLIT]  = { "ACK(x+1)",       NULL, NULL, "x+1", HS_SEQ_NONE },
     [HS_LBL_SYN_CHALLENGED] = { "SYN(challenged)", "SYN on the synchronized connection: a challenge ACK answers it",
                                 NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_FIN_CHALLENGED] = { "FIN(challenged)", "FIN its receiver drops, answering with a challenge ACK",
+                                NULL, NULL, HS_SEQ_NONE },
 };
 
 static const char *const conn_state_names[HS_CS_COUNT] = {

@@ -332,7 +332,7 @@ static void test_fin_acks_unsent(void)
     const wpkt est[] = { { C, FIN | ACK, 1101, 5001 + 100000, 0, 64000, 40 } };
     wrun rn = after_open(est, 1);
     CHECK(verdict(&rn, 6) == HS_ACC_CHALLENGE);
-    CHECK_STR(label(&rn, 6), "FIN(ignored)");
+    CHECK_STR(label(&rn, 6), "FIN(challenged)");
     hs_engine_free(rn.eng);
     /* The server closed first (FIN_WAIT1): its FIN is not acknowledged by
      * a FIN+ACK that acknowledges too much. */
@@ -340,6 +340,7 @@ static void test_fin_acks_unsent(void)
                          { C, FIN | ACK, 1101, 5002 + 100000, 0, 64000, 50 } };
     rn = after_open(fw1, 2);
     CHECK(verdict(&rn, 7) == HS_ACC_CHALLENGE);
+    CHECK_STR(label(&rn, 7), "FIN(challenged)");
     CHECK(rn.r[7]->step[0] == 0);
     CHECK_STR(kstate(&rn, 7, HS_RESPONDER), "FIN_WAIT1");
     hs_engine_free(rn.eng);
