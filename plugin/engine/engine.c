@@ -759,8 +759,9 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
      * continue the current attempt, or where Zeek would have timed it out.
      * Such a SYN still meets the current attempt's receiver, if it has a
      * socket: what that does with it is the new attempt's verdict. */
-    hs_accept met = kind == KIND_SYN && c ? syn_met(c, s) : HS_ACC_NONE;
-    if (!c || (kind == KIND_SYN && !syn_continues(c, s)) || hs_zeek_expired(&c->zeek, s->time_ns)) {
+    bool new_syn = kind == KIND_SYN && c && !syn_continues(c, s);
+    hs_accept met = new_syn ? syn_met(c, s) : HS_ACC_NONE;
+    if (!c || new_syn || hs_zeek_expired(&c->zeek, s->time_ns)) {
         c = start_attempt(eng, stream, c, s, kind, &fresh);
         if (!c)
             return NULL;

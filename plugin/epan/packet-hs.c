@@ -458,6 +458,23 @@ static proto_item *add_step(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     return ti;
 }
 
+/* hs.accept.  Linux's PAWS check can drop a SYN, FIN or SYN+ACK the other
+ * rules take (RSTs are exempt); where timestamp values were not read, the
+ * item says the verdict is without it. */
+static const bool rst_label[HS_LBL_COUNT] = {
+    [HS_LBL_RST_REFUSED] = true, [HS_LBL_RST_HANDSHAKE] = true, [HS_LBL_RST_ABORT] = true,
+    [HS_LBL_RST_CLOSED] = true, [HS_LBL_RST] = true, [HS_LBL_SYN_RST] = true,
+    [HS_LBL_RST_CHALLENGED] = true, [HS_LBL_RST_IGNORED] = true,
+};
+
+static void add_accept(proto_tree *tree, tvbuff_t *tvb, const hs_result *r)
+{
+    proto_item *it = proto_tree_add_string(tree, hf_accept, tvb, 0, 0, hs_accept_name((hs_accept)r->accept));
+    proto_item_set_generated(it);
+    if (!options_read && r->label < HS_LBL_COUNT && !rst_label[r->label])
+        proto_item_append_text(it, " (timestamps not read: PAWS not checked)");
+}
+
 static bool ws_expert_kept(proto_tree *tree)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(hf_ws_expert); i++)
@@ -568,8 +585,7 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
             proto_item_set_generated(proto_tree_add_string(ht, hf_role, tvb, 0, 0,
                 hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR)));
         if (r->accept && kept(ht, hf_accept))
-            proto_item_set_generated(proto_tree_add_string(ht, hf_accept, tvb, 0, 0,
-                                                           hs_accept_name((hs_accept)r->accept)));
+            add_accept(ht, tvb, r);
         if (kept(ht, hf_state_init))
             proto_item_set_generated(proto_tree_add_string(ht, hf_state_init, tvb, 0, 0,
                 hs_kstate_name((hs_kstate)r->kstate[HS_INITIATOR])));
