@@ -32,6 +32,7 @@
 struct hs_engine {
     hs_store  *store;           /* frames, attempts, indexes: store.h */
     hs_result  cur;             /* what hs_engine_add() returns */
+    int64_t    last_ns;         /* the latest segment's time */
 };
 
 hs_engine *hs_engine_new(void)
@@ -73,6 +74,7 @@ bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream)
 }
 
 uint32_t hs_engine_conn_count(const hs_engine *eng) { return eng ? hs_store_conn_count(eng->store) : 0; }
+int64_t  hs_engine_last_ns(const hs_engine *eng)    { return eng ? eng->last_ns : 0; }
 size_t   hs_engine_bytes(const hs_engine *eng)      { return eng ? sizeof *eng + hs_store_bytes(eng->store) : 0; }
 
 /* ---- classification ---------------------------------------------------- */
@@ -632,8 +634,10 @@ static void challenge_ack(ctx *x, seg_kind kind)
     if (kind != KIND_PLAIN || s->len || x->res->step[0] || !acks(x))
         return;
     if (!challenged && x->role == HS_RESPONDER && !(me->flags & HS_SIDE_SENT) &&
-        (peer->flags & HS_SIDE_SYN) && !(peer->flags & HS_SIDE_ISN_GUESS) && !acks_syn(peer, s->ack))
+        (peer->flags & HS_SIDE_SYN) && !(peer->flags & HS_SIDE_ISN_GUESS) && !acks_syn(peer, s->ack)) {
         challenged = c->step_frame[HS_STEP_SYN];
+        c->flags |= HS_CONN_CHALLENGED;  /* the SYN met an older connection */
+    }
     if (!challenged)
         return;
     x->res->label = HS_LBL_ACK_CHALLENGE;
@@ -766,6 +770,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
         if (!c)
             return NULL;
         fresh.accept = (uint8_t)met;
+        if (met == HS_ACC_CHALLENGE)
+            c->flags |= HS_CONN_CHALLENGED;
     }
     *res = fresh;
     res->flags |= HS_RES_DONE;
@@ -815,6 +821,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     if (taken(&x)) {                     /* what the receiver dropped did not reach RCV.NXT */
         track_seq(x.me, s);
         hs_accept_took(x.me, s);
+        if (s->len && kind != KIND_RST && has(&x, HS_HAVE_LEN))
+            x.me->flags |= HS_SIDE_DATA;
     }
     hs_accept_track(x.me, s);
     x.me->flags |= HS_SIDE_SENT;
@@ -825,65 +833,10 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     c->anomalies |= res->anomalies;
     c->last_frame = s->frame;
     c->last_ns = s->time_ns;
+    if (s->time_ns > eng->last_ns)
+        eng->last_ns = s->time_ns;
     c->packets++;
     bool stored = hs_store_save(st, slot, res, c, s->frame);
     hs_store_cool(st, s->frame);
     return stored ? res : NULL;
-}
-
-/* ---- verdicts needing the whole capture ------------------------------------ */
-
-/* The verdicts about the packet `frame` (non-zero) of attempt c. */
-static uint32_t final_at(const hs_conn *c, uint32_t frame)
-{
-    uint32_t a = 0;
-    const hs_side *resp = &c->side[HS_RESPONDER];
-    if (frame == c->step_frame[HS_STEP_SYN] && !(resp->flags & HS_SIDE_SENT))
-        a |= HS_AN_BIT(HS_AN_SYN_UNANSWERED);
-    if (frame == c->step_frame[HS_STEP_SYNACK] && !(c->flags & HS_CONN_ESTABLISHED) &&
-        !(c->flags & HS_CONN_SIM_OPEN))
-        a |= HS_AN_BIT(HS_AN_HS_INCOMPLETE);
-    if (frame == c->step_frame[HS_STEP_FIN1] && c->closer != HS_ROLE_NONE &&
-        !(c->side[c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
-        a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
-    if (frame == c->step_frame[HS_STEP_FIN2] && c->closer != HS_ROLE_NONE &&
-        !(c->side[!c->closer].flags & HS_SIDE_FIN_ACKED) && !(c->flags & HS_CONN_RESET))
-        a |= HS_AN_BIT(HS_AN_FIN_UNACKED);
-    return a;
-}
-
-/* ---- vantage point ------------------------------------------------------------ */
-
-/* Below this the handshake is host processing, not path: loopback, veth. */
-#define VANTAGE_MIN_NS 100000
-
-hs_vantage hs_vantage_of(const hs_conn *c)
-{
-    const int64_t *t = c->step_ns;
-    if (!t[HS_STEP_SYN] || !t[HS_STEP_SYNACK] || !t[HS_STEP_ACK])
-        return HS_VANTAGE_NONE;                /* not validated, or retransmitted */
-    int64_t syn_leg = t[HS_STEP_SYNACK] - t[HS_STEP_SYN], ack_leg = t[HS_STEP_ACK] - t[HS_STEP_SYNACK];
-    int64_t total = syn_leg + ack_leg;
-    if (syn_leg < 0 || ack_leg < 0 || total < VANTAGE_MIN_NS)
-        return HS_VANTAGE_NONE;
-    if (5 * syn_leg >= 4 * total)              /* 80% of the round trip before the SYN+ACK */
-        return HS_VANTAGE_INITIATOR;
-    if (5 * syn_leg <= total)                  /* 80% after it */
-        return HS_VANTAGE_RESPONDER;
-    return HS_VANTAGE_BETWEEN;
-}
-
-uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
-{
-    return c && r && frame ? final_at(c, frame) : 0;
-}
-
-uint32_t hs_conn_final_anomalies(const hs_conn *c)
-{
-    static const uint8_t carriers[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_FIN1, HS_STEP_FIN2 };
-    uint32_t a = 0;
-    for (size_t k = 0; c && k < sizeof carriers; k++)
-        if (c->step_frame[carriers[k]])
-            a |= final_at(c, c->step_frame[carriers[k]]);
-    return a;
 }

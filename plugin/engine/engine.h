@@ -7,7 +7,7 @@
  * segment performs, whether its numbers check out, the anomalies it shows,
  * and the connection's state (kernel-style per side, Zeek-style overall).
  * The types are in hs_types.h; the rules in engine.c, the memory in
- * store.c.
+ * store.c, what an attempt comes to in verdicts.c.
  *
  * The epan glue (plugin/epan/packet-hs.c) feeds it on the first pass and
  * reads the cached results on every pass.  Unit tests and the fuzzer drive
@@ -63,5 +63,17 @@ uint32_t hs_conn_final_anomalies(const hs_conn *c);
  * when the capture sits at the initiator, and almost nothing when it sits
  * at the responder; the SYN+ACK -> ACK leg the other way round. */
 hs_vantage hs_vantage_of(const hs_conn *c);
+
+/* Why the attempt ended as it did (SPEC section 10): as of `end_ns`, the
+ * capture's last time once the file has been read (hs_engine_last_ns()),
+ * else its last segment's.  "ended too soon" where Linux's next SYN retry
+ * was not yet due by then. */
+hs_outcome hs_outcome_of(const hs_conn *c, int64_t end_ns);
+/* How an established attempt closed, as far as it got; HS_CK_NONE if it
+ * was never established. */
+hs_close_kind hs_close_kind_of(const hs_conn *c);
+
+/* The time of the latest segment analysed: the capture's end, once read. */
+int64_t hs_engine_last_ns(const hs_engine *eng);
 
 #endif /* HS_ENGINE_H */

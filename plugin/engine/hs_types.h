@@ -144,6 +144,7 @@ enum hs_anomaly {
     HS_AN_SYN_IN_CONN,        /* SYN on a synchronized, unclosed connection */
     HS_AN_REVIVED,            /* handshake or data after the attempt was refused or reset */
     HS_AN_DATA_EARLY,         /* data before the handshake completed (TFO aside) */
+    HS_AN_DATA_NONE,          /* (final) an established connection closed with no payload either way */
     HS_AN_COUNT
 };
 #define HS_AN_BIT(a) (UINT32_C(1) << (a))
@@ -151,7 +152,9 @@ enum hs_anomaly {
  * packet; hs_final_anomalies() derives them from the finished attempt. */
 #define HS_AN_FINAL_MASK (HS_AN_BIT(HS_AN_SYN_UNANSWERED) | \
                           HS_AN_BIT(HS_AN_HS_INCOMPLETE) | \
-                          HS_AN_BIT(HS_AN_FIN_UNACKED))
+                          HS_AN_BIT(HS_AN_FIN_UNACKED) | \
+                          HS_AN_BIT(HS_AN_DATA_NONE))
+_Static_assert(HS_AN_COUNT <= 32, "anomalies are bits of a uint32_t");
 
 /* Kernel-style per-side states (names as in the Linux kernel). */
 typedef enum hs_kstate {
@@ -247,7 +250,8 @@ enum {
     HS_SIDE_SYNACK    = 0x200,  /* sent a SYN+ACK */
     HS_SIDE_ACK       = 0x400,  /* ack valid */
     HS_SIDE_WIN       = 0x800,  /* win valid */
-    HS_SIDE_TSVAL     = 0x1000  /* ts_recent valid */
+    HS_SIDE_TSVAL     = 0x1000, /* ts_recent valid */
+    HS_SIDE_DATA      = 0x2000  /* sent payload its receiver took */
 };
 
 /* One connection attempt (Zeek: one conn.log row). */
@@ -286,7 +290,8 @@ enum {
     HS_CONN_SYNACK_RETX = 0x100,  /* SYN+ACK retransmitted: no SYN+ACK->ACK RTT */
     HS_CONN_TFO_ACKED   = 0x200,  /* the SYN+ACK acknowledged the SYN's data */
     HS_CONN_TFO_IGNORED = 0x400,  /* the SYN+ACK acknowledged x+1 only */
-    HS_CONN_REVIVED     = 0x800   /* went on after an accepted RST */
+    HS_CONN_REVIVED     = 0x800,  /* went on after an accepted RST */
+    HS_CONN_CHALLENGED  = 0x1000  /* its first SYN met an older connection, which challenged it */
 };
 
 /* What one segment did.  The engine keeps it per frame in HS_FRAME_BYTES
@@ -319,6 +324,20 @@ enum {
     HS_RES_RETRANS   = 0x10,  /* a retransmitted step */
     HS_RES_NEW       = 0x20   /* first segment of its attempt */
 };
+
+/* Why an attempt ended as it did (SPEC section 10, hs_outcome_of()). */
+typedef enum hs_outcome {
+    HS_OUT_NONE = 0,
+    HS_OUT_ESTABLISHED, HS_OUT_REFUSED, HS_OUT_UNREACHABLE, HS_OUT_NO_ANSWER, HS_OUT_TOO_SOON,
+    HS_OUT_CHALLENGED, HS_OUT_RESET_BY_INITIATOR, HS_OUT_INCOMPLETE, HS_OUT_NO_HANDSHAKE, HS_OUT_COUNT
+} hs_outcome;
+
+/* How an established attempt closed (SPEC section 10, hs_close_kind_of()). */
+typedef enum hs_close_kind {
+    HS_CK_NONE = 0,
+    HS_CK_FOUR, HS_CK_THREE, HS_CK_SIMULTANEOUS, HS_CK_RESET_AFTER_CLOSE, HS_CK_CLOSE_THEN_RESET,
+    HS_CK_ABORT, HS_CK_INCOMPLETE, HS_CK_NEVER, HS_CK_COUNT
+} hs_close_kind;
 
 /* Where the capture was taken (hs_vantage_of(), engine.h). */
 typedef enum hs_vantage {

@@ -63,6 +63,24 @@ const char *hs_vantage_name(hs_vantage v)
     return (unsigned)v < HS_VANTAGE_COUNT ? names[v] : "";
 }
 
+const char *hs_outcome_name(hs_outcome o)
+{
+    static const char *const names[HS_OUT_COUNT] = {
+        "", "established", "refused", "unreachable", "no answer", "ended too soon", "challenged",
+        "reset by initiator", "incomplete", "no handshake seen",
+    };
+    return (unsigned)o < HS_OUT_COUNT ? names[o] : "";
+}
+
+const char *hs_close_kind_name(hs_close_kind k)
+{
+    static const char *const names[HS_CK_COUNT] = {
+        "", "4-packet", "3-packet", "simultaneous", "reset after close", "close then reset", "abort",
+        "incomplete", "never closed",
+    };
+    return (unsigned)k < HS_CK_COUNT ? names[k] : "";
+}
+
 const char *hs_role_name(enum hs_role r)
 {
     return r == HS_INITIATOR ? "initiator" : r == HS_RESPONDER ? "responder" : "none";
@@ -102,6 +120,7 @@ static const char *const anomaly_names[HS_AN_COUNT] = {
     [HS_AN_SYN_IN_CONN]      = "hs.syn.in_connection",
     [HS_AN_REVIVED]          = "hs.revived",
     [HS_AN_DATA_EARLY]       = "hs.data.before_established",
+    [HS_AN_DATA_NONE]        = "hs.data.none",
 };
 
 const char *hs_anomaly_name(enum hs_anomaly a)

@@ -47,5 +47,8 @@ const char *hs_conn_state_name(hs_conn_state s);
 const char *hs_kstate_name(hs_kstate s);
 const char *hs_role_name(enum hs_role r);
 const char *hs_vantage_name(hs_vantage v);
+/* SPEC section 10's words: "established", "no answer" ...; "4-packet" ... */
+const char *hs_outcome_name(hs_outcome o);
+const char *hs_close_kind_name(hs_close_kind k);
 
 #endif /* HS_LABELS_H */

@@ -67,6 +67,7 @@ static int hf_opt_ws = -1, hf_opt_sack = -1, hf_opt_ts = -1, hf_opt_ecn = -1, hf
 static int hf_opt_mptcp = -1, hf_opt_note = -1;
 static int hf_accept = -1, hf_retry_delay = -1, hf_syn_retries = -1, hf_synack_retries = -1;
 static int hf_connect_time = -1, hf_close_duration = -1, hf_vantage = -1;
+static int hf_outcome = -1, hf_close_kind = -1;
 
 static int ett_hs = -1, ett_step = -1, ett_conn = -1, ett_frames = -1, ett_rtt = -1, ett_nego = -1;
 static int ett_timing = -1;
@@ -110,6 +111,7 @@ static ei_register_info ei[] = {
     HS_EI(HS_AN_SYN_IN_CONN,      PI_SEQUENCE, PI_WARN, "SYN meeting a synchronized connection (CLOSE_WAIT and TIME_WAIT included): the receiver answers with a challenge ACK"),
     HS_EI(HS_AN_REVIVED,          PI_SEQUENCE, PI_WARN, "The handshake or data goes on after the attempt was refused or reset"),
     HS_EI(HS_AN_DATA_EARLY,       PI_SEQUENCE, PI_NOTE, "Data before the handshake completed"),
+    HS_EI(HS_AN_DATA_NONE,        PI_SEQUENCE, PI_NOTE, "Established connection closed with no payload either way"),
 #undef HS_EI
     { &ei_open,  { "hs.open",  PI_SEQUENCE, PI_CHAT, "Opening handshake step", EXPFILL } },
     { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
@@ -231,6 +233,18 @@ static void add_timing(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
         proto_item_set_generated(proto_tree_add_string(tt, hf_vantage, tvb, 0, 0, hs_vantage_name(v)));
 }
 
+/* Why the attempt ended as it did, and how it closed (SPEC section 10):
+ * final once the file has been read, else as of this packet. */
+static void add_outcome(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_conn *c)
+{
+    hs_outcome o = hs_outcome_of(c, final_values(pinfo) ? hs_engine_last_ns(engine) : c->last_ns);
+    if (o != HS_OUT_NONE)
+        proto_item_set_generated(proto_tree_add_string(tree, hf_outcome, tvb, 0, 0, hs_outcome_name(o)));
+    hs_close_kind k = hs_close_kind_of(c);
+    if (k != HS_CK_NONE)
+        proto_item_set_generated(proto_tree_add_string(tree, hf_close_kind, tvb, 0, 0, hs_close_kind_name(k)));
+}
+
 /* Our fields' header_field_info by id (our_first + i), kept at
  * registration: kept() asks them what proto_field_is_referenced() would,
  * without a library call per field (a filter's fake tree asks about 45 a
@@ -272,7 +286,8 @@ static inline bool kept(proto_tree *tree, int hf)
  * that keeps none of them, the subtree is not built at all (a filter on
  * hs.step need not pay for thirty items it drops). */
 static const int *const conn_fields[] = {
-    &hf_stream, &hf_attempt, &hf_initiator, &hf_responder, &hf_conn_state, &hf_history, &hf_close_initiator,
+    &hf_stream, &hf_attempt, &hf_initiator, &hf_responder, &hf_outcome, &hf_close_kind, &hf_conn_state, &hf_history,
+    &hf_close_initiator,
     &hf_packets, &hf_duration, &hf_last, &hf_rtt_syn_synack, &hf_rtt_synack_ack, &hf_rtt_handshake,
     &hf_rtt_note, &hf_syn_retries, &hf_synack_retries, &hf_connect_time, &hf_close_duration, &hf_vantage,
     &hf_frame[HS_STEP_SYN], &hf_frame[HS_STEP_SYNACK], &hf_frame[HS_STEP_ACK], &hf_frame[HS_STEP_FIN1],
@@ -404,6 +419,7 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
     proto_item_set_generated(proto_tree_add_uint(ct, hf_stream, tvb, 0, 0, c->stream));
     proto_item_set_generated(proto_tree_add_uint(ct, hf_attempt, tvb, 0, 0, c->attempt));
     add_endpoints(ct, tvb, pinfo, r);
+    add_outcome(ct, tvb, pinfo, c);
     proto_item_set_generated(proto_tree_add_string(ct, hf_conn_state, tvb, 0, 0,
         hs_conn_state_name(hs_conn_state_of(c))));
     proto_item_set_generated(proto_tree_add_string(ct, hf_history, tvb, 0, 0, hs_history_of(c)));
@@ -686,6 +702,10 @@ void proto_register_hs(void)
           "First SYN to the handshake's last step: what the application waited, retries included", HFILL } },
         { &hf_close_duration, { "Close duration", "hs.close.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
           "First FIN to the last close step (both FINs acknowledged)", HFILL } },
+        { &hf_outcome, { "Outcome", "hs.outcome", FT_STRING, BASE_NONE, NULL, 0,
+          "Why the attempt ended as it did: established, refused (RST answering the SYN), no answer (SYN never answered, its retries due before the capture ended), ended too soon (the capture ends before Linux's next SYN retry would be due), challenged (the SYN met an older connection, which answered with a challenge ACK), reset by initiator (RST after the SYN+ACK), incomplete (the SYN+ACK never acknowledged), no handshake seen; final once the capture has been read", HFILL } },
+        { &hf_close_kind, { "Close", "hs.close.kind", FT_STRING, BASE_NONE, NULL, 0,
+          "How the established connection closed: 4-packet, 3-packet, simultaneous, reset after close (an RST instead of the last ACK), close then reset (a FIN, then an RST), abort (an RST without a FIN), incomplete, never closed", HFILL } },
         { &hf_vantage, { "Vantage point", "hs.vantage", FT_STRING, BASE_NONE, NULL, 0,
           "Where the capture was taken, from the validated handshake legs: near initiator (SYN to SYN+ACK is 80% or more of the round trip), near responder (20% or less) or in between; absent without both legs or under 0.1 ms", HFILL } },
         { &hf_opt_summary, { "Negotiation", "hs.opt.summary", FT_STRING, BASE_NONE, NULL, 0,

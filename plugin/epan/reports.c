@@ -83,10 +83,10 @@ static const int64_t rtt_limits[RTT_COUNT - 1] = {
 
 /* The anomalies the finished attempt decides (see hs_final_anomalies()),
  * counted per packet like the expert info: the frames that can carry them. */
-static const uint8_t final_steps[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_FIN1, HS_STEP_FIN2 };
-enum { FINAL_SLOTS = 3 };
+static const uint8_t final_steps[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_ACK, HS_STEP_FIN1, HS_STEP_FIN2 };
+enum { FINAL_SLOTS = 4 };
 static const uint8_t final_anomalies[FINAL_SLOTS] = {
-    HS_AN_SYN_UNANSWERED, HS_AN_HS_INCOMPLETE, HS_AN_FIN_UNACKED,
+    HS_AN_SYN_UNANSWERED, HS_AN_HS_INCOMPLETE, HS_AN_FIN_UNACKED, HS_AN_DATA_NONE,
 };
 
 /* Parent node names: unique in the tree (stats_tree keys parents by name). */

@@ -168,7 +168,7 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
     INVARIANT(r->step[1] == 0 || r->step[0] != 0);
     INVARIANT(r->kstate[0] < HS_K_COUNT && r->kstate[1] < HS_K_COUNT);
     INVARIANT((r->anomalies & HS_AN_FINAL_MASK) == 0);
-    INVARIANT(r->anomalies >> HS_AN_COUNT == 0);
+    INVARIANT(((uint64_t)r->anomalies >> HS_AN_COUNT) == 0);
     INVARIANT(r->answers < frame || r->answers == 0);
     INVARIANT(r->conn != 0 && r->conn <= hs_engine_conn_count(eng));
 

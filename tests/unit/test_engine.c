@@ -953,9 +953,136 @@ static void test_zeek_size_rules(void)
     expect_zeek(none, 4, 0, "REJ", "ShRr");
 }
 
+/* ---- SPEC section 10: what an attempt comes to (verdicts.c) ---------------- */
+
+#define HANDSHAKE { C, SYN, 1000, 0, 0 }, { S, SYN | ACK, 5000, 1001, 0 }, { C, ACK, 1001, 5001, 0 }
+
+static const char *outcome(const run *rn, int frame, int64_t end_ns)
+{
+    return hs_outcome_name(hs_outcome_of(conn(rn, frame), end_ns));
+}
+
+static void test_outcome(void)
+{
+    const pkt ok[] = { HANDSHAKE };
+    run rn = feed(ok, 3);
+    CHECK_STR(outcome(&rn, 3, 0), "established");
+    hs_engine_free(rn.eng);
+    const pkt refused[] = { { C, SYN, 1000, 0, 0 }, { S, RST | ACK, 0, 1001, 0 } };
+    rn = feed(refused, 2);
+    CHECK_STR(outcome(&rn, 2, 0), "refused");
+    hs_engine_free(rn.eng);
+    const pkt half[] = { { C, SYN, 1000, 0, 0 }, { S, SYN | ACK, 5000, 1001, 0 }, { C, RST, 1001, 0, 0 } };
+    rn = feed(half, 2);
+    CHECK_STR(outcome(&rn, 2, 0), "incomplete");             /* the SYN+ACK never acknowledged */
+    hs_engine_free(rn.eng);
+    rn = feed(half, 3);
+    CHECK_STR(outcome(&rn, 3, 0), "reset by initiator");
+    hs_engine_free(rn.eng);
+    const pkt mid[] = { { C, ACK | PSH, 1001, 5001, 10 } };
+    rn = feed(mid, 1);
+    CHECK_STR(outcome(&rn, 1, 0), "no handshake seen");
+    hs_engine_free(rn.eng);
+}
+
+/* An unanswered SYN: "no answer" once Linux's next retry (1 s, then 2 s,
+ * 4 s ... after the last SYN) was due before the capture ended, "ended too
+ * soon" before. */
+static void test_outcome_unanswered(void)
+{
+    const pkt one[] = { { C, SYN, 1000, 0, 0 } };
+    run rn = feed(one, 1);                                      /* at 10 ms */
+    const int64_t syn = 10000000, s1 = 1000000000;
+    CHECK_STR(outcome(&rn, 1, syn + s1 - 1), "ended too soon");
+    CHECK_STR(outcome(&rn, 1, syn + s1), "no answer");
+    CHECK(hs_engine_last_ns(rn.eng) == syn);
+    hs_engine_free(rn.eng);
+    const pkt three[] = { { C, SYN, 1000, 0, 0 }, { C, SYN, 1000, 0, 0 }, { C, SYN, 1000, 0, 0 } };
+    rn = feed(three, 3);                                        /* two retries: the next after 4 s */
+    CHECK_STR(outcome(&rn, 3, 30000000 + 4 * s1 - 1), "ended too soon");
+    CHECK_STR(outcome(&rn, 3, 30000000 + 4 * s1), "no answer");
+    hs_engine_free(rn.eng);
+}
+
+/* A new SYN meeting an older connection (CLOSE_WAIT here), answered with a
+ * challenge ACK. */
+static void test_outcome_challenged(void)
+{
+    const pkt p[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, ACK, 5001, 1002, 0 },
+                      { C, SYN, 90000, 0, 0 }, { S, ACK, 5001, 1002, 0 } };
+    run rn = feed(p, 7);
+    CHECK(conn(&rn, 6)->attempt == 2);
+    CHECK_STR(outcome(&rn, 7, 0), "challenged");
+    CHECK_STR(outcome(&rn, 5, 0), "established");
+    hs_engine_free(rn.eng);
+}
+
+static const char *close_kind(const pkt *p, int n)
+{
+    run rn = feed(p, n);
+    const char *k = hs_close_kind_name(hs_close_kind_of(conn(&rn, n)));
+    hs_engine_free(rn.eng);
+    return k;
+}
+
+static void test_close_kinds(void)
+{
+    const pkt four[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, ACK, 5001, 1002, 0 },
+                         { S, FIN | ACK, 5001, 1002, 0 }, { C, ACK, 1002, 5002, 0 } };
+    CHECK_STR(close_kind(four, 7), "4-packet");
+    const pkt three[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, FIN | ACK, 5001, 1002, 0 },
+                          { C, ACK, 1002, 5002, 0 } };
+    CHECK_STR(close_kind(three, 6), "3-packet");
+    const pkt sim[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, FIN | ACK, 5001, 1001, 0 },
+                        { C, ACK, 1002, 5002, 0 }, { S, ACK, 5002, 1002, 0 } };
+    CHECK_STR(close_kind(sim, 7), "simultaneous");
+    const pkt rst_after[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, FIN | ACK, 5001, 1002, 0 },
+                              { C, RST, 1002, 0, 0 } };
+    CHECK_STR(close_kind(rst_after, 6), "reset after close");
+    const pkt then_rst[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, ACK | PSH, 5001, 1002, 10 },
+                             { C, RST, 1002, 0, 0 } };
+    CHECK_STR(close_kind(then_rst, 6), "close then reset");
+    const pkt abort[] = { HANDSHAKE, { C, RST | ACK, 1001, 5001, 0 } };
+    CHECK_STR(close_kind(abort, 4), "abort");
+    const pkt one_fin[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 } };
+    CHECK_STR(close_kind(one_fin, 4), "incomplete");
+    const pkt open[] = { HANDSHAKE };
+    CHECK_STR(close_kind(open, 3), "never closed");
+    const pkt refused[] = { { C, SYN, 1000, 0, 0 }, { S, RST | ACK, 0, 1001, 0 } };
+    CHECK_STR(close_kind(refused, 2), "");                     /* never established */
+}
+
+/* hs.data.none: final, on the handshake's ACK. */
+static void test_data_none(void)
+{
+    const pkt empty[] = { HANDSHAKE, { C, FIN | ACK, 1001, 5001, 0 }, { S, FIN | ACK, 5001, 1002, 0 },
+                          { C, ACK, 1002, 5002, 0 } };
+    run rn = feed(empty, 6);
+    const hs_conn *c = conn(&rn, 6);
+    CHECK(hs_final_anomalies(c, rn.r[3], 3) & HS_AN_BIT(HS_AN_DATA_NONE));
+    CHECK(!(hs_final_anomalies(c, rn.r[4], 4) & HS_AN_BIT(HS_AN_DATA_NONE)));
+    CHECK(hs_conn_final_anomalies(c) & HS_AN_BIT(HS_AN_DATA_NONE));
+    CHECK(!(rn.r[3]->anomalies & HS_AN_BIT(HS_AN_DATA_NONE)));  /* never per packet */
+    hs_engine_free(rn.eng);
+    const pkt data[] = { HANDSHAKE, { S, ACK | PSH, 5001, 1001, 10 }, { C, FIN | ACK, 1001, 5011, 0 },
+                         { S, FIN | ACK, 5011, 1002, 0 }, { C, ACK, 1002, 5012, 0 } };
+    rn = feed(data, 7);
+    CHECK(!(hs_conn_final_anomalies(conn(&rn, 7)) & HS_AN_BIT(HS_AN_DATA_NONE)));
+    hs_engine_free(rn.eng);
+    const pkt open[] = { HANDSHAKE };                            /* not closed: cannot tell */
+    rn = feed(open, 3);
+    CHECK(!(hs_conn_final_anomalies(conn(&rn, 3)) & HS_AN_BIT(HS_AN_DATA_NONE)));
+    hs_engine_free(rn.eng);
+}
+
 int main(void)
 {
     RUN(test_seed_steps);
+    RUN(test_outcome);
+    RUN(test_outcome_unanswered);
+    RUN(test_outcome_challenged);
+    RUN(test_close_kinds);
+    RUN(test_data_none);
     RUN(test_seed_kernel_states);
     RUN(test_describe);
     RUN(test_three_packet_close);
