@@ -202,6 +202,12 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
     for (int k = 0; k < 2; k++)
         INVARIANT(hs_kstate_name((hs_kstate)r->kstate[k]) != NULL);
     INVARIANT(hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR) != NULL);
+    /* What the attempt comes to (verdicts.c): the glue's words for it. */
+    hs_outcome o = hs_outcome_of(c, final ? hs_engine_last_ns(eng) : c->last_ns);
+    INVARIANT((unsigned)o < HS_OUT_COUNT && (o != HS_OUT_NONE) == (hs_outcome_name(o)[0] != '\0'));
+    hs_close_kind k = hs_close_kind_of(c);
+    INVARIANT((unsigned)k < HS_CK_COUNT && (k == HS_CK_NONE) == !(c->flags & HS_CONN_ESTABLISHED));
+    INVARIANT(hs_vantage_name(hs_vantage_of(c)) != NULL);
 
     /* The item text, as the glue builds it (relative numbers on the first
      * pass, both ways and into a small buffer too on the last). */
