@@ -419,7 +419,6 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
     proto_item_set_generated(proto_tree_add_uint(ct, hf_stream, tvb, 0, 0, c->stream));
     proto_item_set_generated(proto_tree_add_uint(ct, hf_attempt, tvb, 0, 0, c->attempt));
     add_endpoints(ct, tvb, pinfo, r);
-    add_outcome(ct, tvb, pinfo, c);
     proto_item_set_generated(proto_tree_add_string(ct, hf_conn_state, tvb, 0, 0,
         hs_conn_state_name(hs_conn_state_of(c))));
     proto_item_set_generated(proto_tree_add_string(ct, hf_history, tvb, 0, 0, hs_history_of(c)));
@@ -435,6 +434,7 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
             proto_item_set_generated(proto_tree_add_uint(ft, hf_frame[s], tvb, 0, 0, c->step_frame[s]));
     add_rtt(ct, tvb, c);
     add_timing(ct, tvb, c);
+    add_outcome(ct, tvb, pinfo, c);
     if (final_values(pinfo) && pinfo->num == c->last_frame)
         proto_item_set_generated(proto_tree_add_boolean(ct, hf_last, tvb, 0, 0, TRUE));
 }
