@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""`tshark -G plugins` lists hs.so as a dissector plugin (4.4+ read its
+"""`tshark -G plugins` lists hs.so (hs.dll on Windows) as a dissector plugin (4.4+ read its
 plugin_describe(); without it the type would be "unknown"), and the hs
 protocol with its fields is registered.
 
 usage: check_plugin_listed.py BUILD_DIR
 """
+import glob
 import os
 import sys
 
@@ -23,12 +24,14 @@ def main():
         return hstest.SKIP
     ts = hstest.Tshark(sys.argv[1])
     failures = []
+    # hs.so, or hs.dll for a Windows tshark (tests/windows/run.sh)
+    module = " ".join(os.path.basename(p) for p in glob.glob(os.path.join(sys.argv[1], "plugins", "*", "epan", "hs.*")))
     rows = [line.split("\t") for line in ts.run(["-G", "plugins"]).splitlines()]
-    hs = [r for r in rows if r and r[0].strip() == "hs.so"]
+    hs = [r for r in rows if r and r[0].strip() == module]
     if len(hs) != 1:
-        failures.append(f"tshark -G plugins lists hs.so {len(hs)} times")
+        failures.append(f"tshark -G plugins lists {module} {len(hs)} times")
     elif len(hs[0]) < 3 or hs[0][2].strip() != "dissector":
-        failures.append(f"hs.so listed as {hs[0][2:3]}, expected dissector")
+        failures.append(f"{module} listed as {hs[0][2:3]}, expected dissector")
     else:
         print("tshark -G plugins:", "\t".join(c.strip() for c in hs[0]))
     protocols = [line.split("\t") for line in ts.run(["-G", "protocols"]).splitlines()]

@@ -20,6 +20,9 @@ SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 SHARED_DIR = os.environ.get("HS_SHARED_DIR", os.path.join(os.path.dirname(SOURCE_DIR), "shared"))
 SKIP = 77  # ctest SKIP_RETURN_CODE
 HS_CONN_LOG = os.path.join(SOURCE_DIR, "tools", "hs-conn-log")
+# The tshark to run: another one in HS_TSHARK (tests/windows/run.sh points it
+# at a wrapper that runs a Windows tshark.exe under Wine).
+TSHARK = os.environ.get("HS_TSHARK", "tshark")
 
 # The columns of the golden files: what the plugin says about each packet.
 GOLDEN_FIELDS = [
@@ -83,7 +86,7 @@ class Tshark:
         args = list(args)
         if two_pass_pref and self.with_plugin and "-2" in args and not any(a.startswith("hs.two_pass:") for a in args):
             args = ["-o", "hs.two_pass:TRUE"] + args
-        cmd = ["tshark"] + args
+        cmd = [TSHARK] + args
         env = ["env", "-i"] + [f"{k}={v}" for k, v in self.env.items()]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "nobody", "--"] + env + cmd
@@ -111,7 +114,7 @@ class Tshark:
         env = dict(self.env)
         if plugins is not None:
             env["WIRESHARK_PLUGIN_DIR"] = plugins
-        cmd = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()] + ["tshark"]
+        cmd = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()] + [TSHARK]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "nobody", "--"] + cmd
         path = os.path.join(self.stage, name)
