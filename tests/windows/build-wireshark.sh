@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Cross-build a Windows (x64, UCRT) tshark of Wireshark X.Y, to test hs.dll in
-# it under Wine (tests/windows/run.sh).  Needs root; first run about 25 min on
+# it under Wine (tests/windows/run.sh).  Needs root; first run about 16 min on
 # 2 cores (README, "Windows"), later runs do nothing.
 #
 #   tests/windows/build-wireshark.sh X.Y

@@ -12,7 +12,7 @@ HS_WINDOWS_CACHE="${HS_WINDOWS_CACHE:-/var/cache/handshake-windows}"
 readonly HS_WINDOWS_CACHE
 readonly WIN_SUITE=sid
 readonly WIN_TOP=/opt/hs-win        # inside the chroot
-readonly WIN_PACKAGES="gcc-mingw-w64-ucrt64 g++-mingw-w64-ucrt64 mingw-w64-ucrt64-dev wine64 meson ninja-build flex bison perl curl xz-utils bzip2 autoconf automake libtool libltdl-dev"
+readonly WIN_PACKAGES="gcc-mingw-w64-ucrt64 g++-mingw-w64-ucrt64 mingw-w64-ucrt64-dev wine64 meson ninja-build flex bison perl curl xz-utils bzip2 autoconf automake libtool libltdl-dev patch libz-mingw-w64-dev gettext"
 
 win_log() { printf 'windows: %s\n' "$*" >&2; }
 win_die() { printf 'windows: error: %s\n' "$*" >&2; exit 1; }

@@ -32,8 +32,9 @@ Check that it loaded:
     "C:\\Program Files\\Wireshark\\tshark.exe" -G plugins | findstr hs.dll
   Help > About Wireshark > Folders shows the personal and global plugin folders.
 
-hs-conn-log (Zeek-format connection logs for many captures) needs Python 3:
-    py hs-conn-log --help
+hs-conn-log (Zeek-format connection logs for many captures) needs Python 3
+and the path of tshark.exe (tested on Linux only):
+    py hs-conn-log --tshark "C:\\Program Files\\Wireshark\\tshark.exe" capture.pcapng
 
 Remove: delete hs.dll from the folder you put it in.
 Source, documentation and licence (GPL-2.0-or-later): the project's README.

@@ -18,4 +18,4 @@ win_need_root "$@"
 win_tshark_built "$1" || win_die "no Windows Wireshark $1 yet: run tests/windows/build-wireshark.sh $1 first"
 win_chroot ensure
 win_chroot run . -- sh -c 'bash tests/windows/plugin-build.sh "$1" &&
-    python3 tests/windows/wine_tests.py "$1" "/opt/hs-win/out/$1/hs.dll" ${2:+"$2"}' run "$@"
+    python3 -u tests/windows/wine_tests.py "$1" "/opt/hs-win/out/$1/hs.dll" ${2:+"$2"}' run "$@"
