@@ -3,6 +3,10 @@
  * capture.c - the capture file being read: its engine and its 4-tuple ids,
  * from the post-dissector's init routine to its cleanup routine.
  */
+#include <string.h>
+
+#include <epan/to_str.h>
+
 #include "capture.h"
 #include "tuple_ids.h"
 
@@ -41,4 +45,36 @@ guint32 hs_capture_tuple_id(const address *a, guint32 a_port, const address *b, 
 const hs_conn *hs_capture_attempt(uint32_t id, hs_conn *buf)
 {
     return hs_engine_conn(engine, id, buf);
+}
+
+int64_t hs_capture_last_ns(void)
+{
+    return hs_engine_last_ns(engine);
+}
+
+void hs_capture_keep_endpoint(hs_capture_endpoint *e, const address *a, guint32 port)
+{
+    memset(e, 0, sizeof *e);
+    e->port = (uint16_t)port;
+    if ((a->type == AT_IPv4 || a->type == AT_IPv6) && a->len > 0 && a->len <= (int)sizeof e->data) {
+        e->type = (uint8_t)a->type;
+        e->len = (uint8_t)a->len;
+        memcpy(e->data, a->data, (size_t)a->len);
+    }
+}
+
+void hs_capture_put_endpoint(GString *s, const hs_capture_endpoint *e, bool with_port)
+{
+    if (e->type == AT_NONE) {
+        g_string_append(s, "-");
+        return;
+    }
+    address a;
+    set_address(&a, e->type, e->len, e->data);
+    char *text = address_to_str(NULL, &a);
+    bool v6 = with_port && e->type == AT_IPv6;
+    g_string_append_printf(s, "%s%s%s", v6 ? "[" : "", text, v6 ? "]" : "");
+    if (with_port)
+        g_string_append_printf(s, ":%u", (unsigned)e->port);
+    wmem_free(NULL, text);
 }

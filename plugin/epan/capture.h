@@ -39,4 +39,22 @@ guint32 hs_capture_tuple_id(const address *a, guint32 a_port, const address *b, 
  * files.  Unpacked into *buf where the engine keeps it packed. */
 const hs_conn *hs_capture_attempt(uint32_t id, hs_conn *buf);
 
+/* The time of the file's latest segment so far: its last once the file has
+ * been read (what the attempts' outcomes are judged against).  0: none. */
+int64_t hs_capture_last_ns(void);
+
+/* An endpoint copied out of a packet, for reports that name it after the
+ * packet is gone; type AT_NONE (all zero) where it is not an IP address.
+ * Zeroed padding: it can be hashed and compared as bytes. */
+typedef struct hs_capture_endpoint {
+    uint8_t  type, len;
+    uint16_t port;
+    uint8_t  data[16];
+} hs_capture_endpoint;
+
+void hs_capture_keep_endpoint(hs_capture_endpoint *e, const address *a, guint32 port);
+/* Appends its address ("-" for AT_NONE), and ":port" if with_port
+ * ("[address]:port" for IPv6). */
+void hs_capture_put_endpoint(GString *s, const hs_capture_endpoint *e, bool with_port);
+
 #endif /* HS_CAPTURE_H */

@@ -40,12 +40,8 @@
 #define CLI "hs,conn"
 #define MAX_IP_LAYERS 8                /* kept per frame: the innermost ones */
 
-/* An endpoint as the row prints it; AT_NONE where it is not an IP address. */
-typedef struct endpoint {
-    uint8_t  type, len;
-    uint16_t port;
-    uint8_t  data[16];
-} endpoint;
+/* An endpoint as the row prints it (capture.h). */
+typedef hs_capture_endpoint endpoint;
 
 /* What the listeners gathered about one attempt, by direction (dir). */
 typedef struct conn_acc {
@@ -120,17 +116,6 @@ static int64_t ip_total_len(const conn_log *log, const packet_info *pinfo)
     return -1;
 }
 
-static void keep_endpoint(endpoint *e, const address *a, guint32 port)
-{
-    memset(e, 0, sizeof *e);
-    e->port = (uint16_t)port;
-    if ((a->type == AT_IPv4 || a->type == AT_IPv6) && a->len > 0 && a->len <= (int)sizeof e->data) {
-        e->type = (uint8_t)a->type;
-        e->len = (uint8_t)a->len;
-        memcpy(e->data, a->data, (size_t)a->len);
-    }
-}
-
 static conn_acc *acc_of(conn_log *log, uint32_t id)
 {
     if (id >= log->acc->len)
@@ -156,8 +141,8 @@ static tap_packet_status all_packet(void *tapdata, packet_info *pinfo, epan_diss
     conn_acc *a = acc_of(log, c->id);
     int dir = sender_dir(c, r);
     if (!(a->flags & ACC_SEEN)) {
-        keep_endpoint(&a->end[dir], &pinfo->src, pinfo->srcport);
-        keep_endpoint(&a->end[!dir], &pinfo->dst, pinfo->destport);
+        hs_capture_keep_endpoint(&a->end[dir], &pinfo->src, pinfo->srcport);
+        hs_capture_keep_endpoint(&a->end[!dir], &pinfo->dst, pinfo->destport);
         a->flags |= ACC_SEEN | (log->filtered ? 0 : ACC_SELECTED);
     }
     a->pkts[dir]++;
@@ -219,15 +204,7 @@ static void put_count(GString *s, uint64_t v)
 
 static void put_addr(GString *s, const endpoint *e)
 {
-    if (e->type == AT_NONE) {
-        g_string_append(s, UNSET);
-        return;
-    }
-    address a;
-    set_address(&a, e->type, e->len, e->data);
-    char *text = address_to_str(NULL, &a);
-    g_string_append(s, text);
-    wmem_free(NULL, text);
+    hs_capture_put_endpoint(s, e, false);      /* UNSET for AT_NONE */
 }
 
 /* A round-trip leg from two step times, to the nearest microsecond. */
