@@ -23,6 +23,7 @@
 #include "zeek.h"
 #include "capture.h"
 #include "packet-hs.h"
+#include "reports.h"
 #include "tcp_input.h"
 
 static int proto_hs = -1;
@@ -789,6 +790,7 @@ void proto_register_hs(void)
         "For a connection seen without its SYN (capture started mid-stream, or SYN+ACK first), a "
         "sender using one of these ports (and talking to a port not in the list) is taken for the "
         "responder, as Zeek's likely_server_ports does", &pref_server_ports, 65535);
+    hs_reports_register_prefs(prefs);
 
     hs_handle = create_dissector_handle(dissect_hs, proto_hs);
     register_init_routine(hs_init);

@@ -22,12 +22,18 @@
  * (e.g. -z hs,tree,hs.step==1 sees S0 and "SYN never answered"); add -2
  * for their final state.  A connection is counted on the first packet of it
  * the tree sees (HS_RES_NEW when there is no filter).
+ *
+ * Outcomes and the lists of responders and initiators with failed attempts
+ * (SPEC section 10) are not counted per packet but drawn from the engine's
+ * attempts when the report is printed (see draw_failures()): an outcome can
+ * depend on when the capture ends, which a single pass only knows then.
  */
 #include "hs_compat.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <epan/prefs.h>
 #include <epan/stats_tree.h>
 #include <epan/tap.h>
 
@@ -58,19 +64,10 @@ static const char *anomaly_name(int a, char *buf, size_t n)
  * default, would put rows in a data-dependent order): names are chosen so
  * that this order reads well. */
 
-/* Close kinds. */
-enum {
-    CK_THREE, CK_FOUR, CK_RST, CK_INCOMPLETE, CK_NEVER, CK_REFUSED, CK_SIM, CK_COUNT
-};
-static const char *const close_names[CK_COUNT] = {
-    "3-packet close (FIN, FIN+ACK, ACK)",
-    "4-packet close (FIN, ACK, FIN, ACK)",
-    "RST abort",
-    "incomplete close (a FIN or its ACK missing)",
-    "never closed",
-    "refused (RST answering the SYN)",
-    "simultaneous close",
-};
+/* Close kinds: the engine's (hs_close_kind_of), by the names hs.close.kind
+ * shows; an attempt that never got established has none. */
+enum { CK_COUNT = HS_CK_COUNT - 1 };
+static const char *close_names[CK_COUNT];      /* by hs_close_kind - 1 */
 
 /* Handshake RTT (SYN to ACK) buckets, in nanoseconds. */
 enum { RTT_1MS, RTT_10MS, RTT_100MS, RTT_1S, RTT_MORE, RTT_COUNT };
@@ -91,7 +88,7 @@ static const uint8_t final_anomalies[FINAL_SLOTS] = {
 
 /* Parent node names: unique in the tree (stats_tree keys parents by name). */
 #define N_STATE   "Connections by state (Zeek conn_state)"
-#define N_CLOSE   "Close kinds"
+#define N_CLOSE   "Close kinds (established connections)"
 #define N_CLOSER  "Closed first by"
 #define N_RTT     "Handshake RTT (SYN to ACK)"
 #define N_STEPS   "Steps by label (packets)"
@@ -124,6 +121,7 @@ typedef struct conn_seen {
     uint8_t final[FINAL_SLOTS];       /* packets counted per final anomaly */
     uint8_t nego[NG_COUNT];
     uint32_t mss[2];                  /* MSS row counted per side (value + 1), 0 = none */
+    hs_capture_endpoint end[2];       /* by role, from the first packet the tree saw */
 } conn_seen;
 
 /* Per tree (the GUI may open several, with different filters). */
@@ -131,35 +129,17 @@ typedef struct tree_data {
     int id_state, id_close, id_closer, id_rtt, id_steps, id_anom;
     uint32_t last_frame;              /* to see a new pass begin */
     GArray *seen;                     /* conn_seen, indexed by hs_conn.id */
-    int connections, closers, rtts;
+    int connections, closed, closers, rtts;
     int states[HS_CS_COUNT], closes[CK_COUNT], closed_by[2], rtt[RTT_COUNT];
     int finals[FINAL_SLOTS];          /* final anomalies counted so far */
     int id_nego, id_mss, id_group[NG_COUNT];
     int nego_total[NG_COUNT], nego[NG_COUNT][NEGO_ROWS_MAX], mss_offers;
+    int id_outcome, id_resp, id_init;
+    struct drawer *drawer;            /* the listener that draws the failure lists */
+    GArray *drawn;                    /* drawn_row: the list rows the last draw set */
 } tree_data;
 
 static GHashTable *trees;             /* stats_tree * -> tree_data * */
-
-static int close_kind(const hs_conn *c)
-{
-    const hs_side *i = &c->side[HS_INITIATOR], *r = &c->side[HS_RESPONDER];
-    bool fins = (i->flags & HS_SIDE_FIN) && (r->flags & HS_SIDE_FIN);
-    bool acked = (i->flags & HS_SIDE_FIN_ACKED) && (r->flags & HS_SIDE_FIN_ACKED);
-    if (c->flags & HS_CONN_REFUSED)
-        return CK_REFUSED;
-    if (fins && acked) {
-        if (c->flags & HS_CONN_SIM_CLOSE)
-            return CK_SIM;
-        if (c->step_frame[HS_STEP_ACK1] && c->step_frame[HS_STEP_ACK1] == c->step_frame[HS_STEP_FIN2])
-            return CK_THREE;
-        return CK_FOUR;
-    }
-    if (c->flags & HS_CONN_RESET)
-        return CK_RST;
-    if ((i->flags | r->flags) & HS_SIDE_FIN)
-        return CK_INCOMPLETE;
-    return CK_NEVER;
-}
 
 static int rtt_bucket(const hs_conn *c)
 {
@@ -176,7 +156,7 @@ static int rtt_bucket(const hs_conn *c)
 static void tree_reset(tree_data *td)
 {
     g_array_set_size(td->seen, 0);
-    td->connections = td->closers = td->rtts = 0;
+    td->connections = td->closed = td->closers = td->rtts = 0;
     memset(td->states, 0, sizeof td->states);
     memset(td->closes, 0, sizeof td->closes);
     memset(td->closed_by, 0, sizeof td->closed_by);
@@ -271,20 +251,25 @@ static void count_nego(stats_tree *st, tree_data *td, conn_seen *s, const hs_con
 static const char *cs_names[HS_CS_COUNT];
 static const char *const closer_names[2] = { "initiator", "responder" };
 
-static void count_conn(stats_tree *st, tree_data *td, const hs_conn *c, const hs_result *r)
+static void count_conn(stats_tree *st, tree_data *td, const packet_info *pinfo, const hs_conn *c,
+                       const hs_result *r)
 {
     if (c->id >= td->seen->len)
         g_array_set_size(td->seen, c->id + 1);
     conn_seen *s = &g_array_index(td->seen, conn_seen, c->id);
+    if (!s->state) {                  /* the first packet of it this tree sees */
+        bool from_resp = (r->flags & HS_RES_RESPONDER) != 0;
+        hs_capture_keep_endpoint(&s->end[from_resp ? HS_RESPONDER : HS_INITIATOR], &pinfo->src, pinfo->srcport);
+        hs_capture_keep_endpoint(&s->end[from_resp ? HS_INITIATOR : HS_RESPONDER], &pinfo->dst, pinfo->destport);
+    }
 
     int before = td->connections;
     move(st, td->id_state, &td->connections, td->states, cs_names, &s->state, (int)hs_conn_state_of(c));
     if (td->connections != before) {
         set_stat_node(st, N_STATE, 0, TRUE, td->connections);
-        set_stat_node(st, N_CLOSE, 0, TRUE, td->connections);
     }
-    int ignored = 0;
-    move(st, td->id_close, &ignored, td->closes, close_names, &s->close, close_kind(c));
+    if (move(st, td->id_close, &td->closed, td->closes, close_names, &s->close, (int)hs_close_kind_of(c) - 1))
+        set_stat_node(st, N_CLOSE, 0, TRUE, td->closed);
     if (move(st, td->id_closer, &td->closers, td->closed_by, closer_names, &s->closer,
              c->closer == HS_ROLE_NONE ? -1 : c->closer))
         set_stat_node(st, N_CLOSER, 0, TRUE, td->closers);
@@ -326,6 +311,294 @@ static void count_conn(stats_tree *st, tree_data *td, const hs_conn *c, const hs
     }
 }
 
+/* ---- Outcomes and the failure lists (SPEC section 10) ---------------------------
+ *
+ * An outcome can depend on when the capture ends ("no answer" or "ended too
+ * soon"), which a single pass only knows at the end: these nodes are drawn,
+ * not ticked, from the attempts the tree counted, as the engine has them
+ * when the report is printed (the same values as hs.outcome in tshark -2).
+ * A second tap listener, registered after the tree's own, is drawn before
+ * it (Wireshark draws the last registered first) and sets them; the
+ * packets cost nothing more.  The lists are built in hash tables, O(n)
+ * in the attempts, sorted once, and freed after each draw. */
+
+#define N_OUTCOME "Outcomes (attempts)"
+#define N_RESP    "Responders with failed attempts"
+#define N_INIT    "Initiators with failed attempts"
+
+static guint pref_report_top = 20;     /* hs.report_top: rows per list, 0 = all */
+
+static const char *outcome_names[HS_OUT_COUNT];
+
+/* A failed attempt: not established, and a handshake was seen. */
+static bool failed(hs_outcome o)
+{
+    return o != HS_OUT_ESTABLISHED && o != HS_OUT_NO_HANDSHAKE && o != HS_OUT_NONE;
+}
+
+typedef struct responder_row {
+    hs_capture_endpoint end;           /* key */
+    int failed, by[HS_OUT_COUNT];
+} responder_row;
+
+typedef struct initiator_row {
+    hs_capture_endpoint end;           /* key: the address, port 0 */
+    int failed, pairs, addresses, ports;
+} initiator_row;
+
+/* Set keys: an initiator's address with a responder's address and port. */
+typedef struct pair_key {
+    hs_capture_endpoint init, resp;
+} pair_key;
+
+static guint bytes_hash(gconstpointer p, size_t n)
+{
+    const uint8_t *b = p;
+    guint h = 2166136261u;              /* FNV-1a */
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ b[k]) * 16777619u;
+    return h;
+}
+static guint end_hash(gconstpointer p)   { return bytes_hash(p, sizeof(hs_capture_endpoint)); }
+static gboolean end_equal(gconstpointer a, gconstpointer b) { return !memcmp(a, b, sizeof(hs_capture_endpoint)); }
+static guint pair_hash(gconstpointer p)  { return bytes_hash(p, sizeof(pair_key)); }
+static gboolean pair_equal(gconstpointer a, gconstpointer b) { return !memcmp(a, b, sizeof(pair_key)); }
+
+/* Adds key to a set (a hash table owning its keys); whether it was new. */
+static bool set_add(GHashTable *set, const void *key, size_t n)
+{
+    if (g_hash_table_contains(set, key))
+        return false;
+    g_hash_table_add(set, g_memdup2(key, (guint)n));
+    return true;
+}
+
+/* The values of a table, to sort (g_hash_table_get_values_as_ptr_array
+ * needs GLib 2.76). */
+static GPtrArray *values_of(GHashTable *t)
+{
+    GPtrArray *a = g_ptr_array_sized_new(g_hash_table_size(t));
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, t);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        g_ptr_array_add(a, v);
+    return a;
+}
+
+/* Ties in address order, then port. */
+static int end_cmp(const hs_capture_endpoint *a, const hs_capture_endpoint *b)
+{
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    int d = memcmp(a->data, b->data, sizeof a->data);
+    return d ? d : (int)a->port - (int)b->port;
+}
+
+/* Worst first: most failed attempts, then the endpoint. */
+static gint by_failed(gconstpointer pa, gconstpointer pb)
+{
+    const responder_row *a = *(responder_row *const *)pa, *b = *(responder_row *const *)pb;
+    if (a->failed != b->failed)
+        return a->failed > b->failed ? -1 : 1;
+    return end_cmp(&a->end, &b->end);
+}
+
+/* Widest first: most responder address:port pairs, then failed attempts. */
+static gint by_width(gconstpointer pa, gconstpointer pb)
+{
+    const initiator_row *a = *(initiator_row *const *)pa, *b = *(initiator_row *const *)pb;
+    if (a->pairs != b->pairs)
+        return a->pairs > b->pairs ? -1 : 1;
+    if (a->failed != b->failed)
+        return a->failed > b->failed ? -1 : 1;
+    return end_cmp(&a->end, &b->end);
+}
+
+/* A row the last draw set, to be zeroed by the next (the GUI draws a
+ * retap several times; a row cannot be removed from a stats_tree). */
+typedef struct drawn_row { int parent; char *name; } drawn_row;
+
+static int draw_row(stats_tree *st, tree_data *td, const char *name, int parent, bool with_children, int value)
+{
+    drawn_row d = { parent, g_strdup(name) };
+    g_array_append_val(td->drawn, d);
+    return set_stat_node(st, name, parent, with_children, value);
+}
+
+static void undraw_rows(stats_tree *st, tree_data *td)
+{
+    for (guint k = 0; k < td->drawn->len; k++) {
+        drawn_row *d = &g_array_index(td->drawn, drawn_row, k);
+        set_stat_node(st, d->name, d->parent, FALSE, 0);
+        g_free(d->name);
+    }
+    g_array_set_size(td->drawn, 0);
+}
+
+/* "07 10.0.0.2:80": a rank, zero-padded to the list's width, first, as the
+ * tree sorts its rows by name. */
+static void ranked_name(GString *name, unsigned rank, unsigned shown, const hs_capture_endpoint *e, bool port)
+{
+    int width = 1;
+    for (unsigned n = shown; n >= 10; n /= 10)
+        width++;
+    g_string_printf(name, "%0*u ", width, rank);
+    hs_capture_put_endpoint(name, e, port);
+}
+
+static void draw_more(stats_tree *st, tree_data *td, int parent, unsigned total, unsigned shown, const char *what)
+{
+    if (total <= shown)
+        return;
+    char *name = g_strdup_printf("more: %u %s not listed (-o hs.report_top:0 lists all)", total - shown, what);
+    draw_row(st, td, name, parent, FALSE, (int)(total - shown));
+    g_free(name);
+}
+
+static void draw_failures(stats_tree *st, tree_data *td)
+{
+    int outcomes[HS_OUT_COUNT] = { 0 }, counted = 0;
+    GHashTable *resp = g_hash_table_new_full(end_hash, end_equal, NULL, g_free);
+    GHashTable *init = g_hash_table_new_full(end_hash, end_equal, NULL, g_free);
+    GHashTable *pairs = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
+    GHashTable *addrs = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
+    GHashTable *ports = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
+    int64_t end_ns = hs_capture_last_ns();
+    hs_conn buf;
+
+    for (guint id = 1; id < td->seen->len; id++) {
+        const conn_seen *s = &g_array_index(td->seen, conn_seen, id);
+        const hs_conn *c = s->state ? hs_capture_attempt(id, &buf) : NULL;
+        if (!c)
+            continue;
+        hs_outcome o = hs_outcome_of(c, end_ns);
+        outcomes[o]++;
+        counted++;
+        if (!failed(o))
+            continue;
+        responder_row *rr = g_hash_table_lookup(resp, &s->end[HS_RESPONDER]);
+        if (!rr) {
+            rr = g_new0(responder_row, 1);
+            rr->end = s->end[HS_RESPONDER];
+            g_hash_table_insert(resp, &rr->end, rr);
+        }
+        rr->failed++;
+        rr->by[o]++;
+
+        pair_key k = { s->end[HS_INITIATOR], s->end[HS_RESPONDER] };
+        k.init.port = 0;
+        initiator_row *ir = g_hash_table_lookup(init, &k.init);
+        if (!ir) {
+            ir = g_new0(initiator_row, 1);
+            ir->end = k.init;
+            g_hash_table_insert(init, &ir->end, ir);
+        }
+        ir->failed++;
+        ir->pairs += set_add(pairs, &k, sizeof k);
+        pair_key a = k;
+        a.resp.port = 0;
+        ir->addresses += set_add(addrs, &a, sizeof a);
+        pair_key p = k;
+        memset(&p.resp, 0, sizeof p.resp);
+        p.resp.port = k.resp.port;
+        ir->ports += set_add(ports, &p, sizeof p);
+    }
+
+    undraw_rows(st, td);
+    set_stat_node(st, N_OUTCOME, 0, TRUE, counted);
+    for (int o = HS_OUT_ESTABLISHED; o < HS_OUT_COUNT; o++)
+        set_stat_node(st, outcome_names[o], td->id_outcome, FALSE, outcomes[o]);
+
+    GString *name = g_string_new(NULL);
+    GPtrArray *rows = values_of(resp);
+    g_ptr_array_sort(rows, by_failed);
+    unsigned shown = pref_report_top && rows->len > pref_report_top ? pref_report_top : rows->len;
+    set_stat_node(st, N_RESP, 0, TRUE, (int)rows->len);
+    for (unsigned k = 0; k < shown; k++) {
+        const responder_row *rr = g_ptr_array_index(rows, k);
+        ranked_name(name, k + 1, shown, &rr->end, true);
+        int id = draw_row(st, td, name->str, td->id_resp, TRUE, rr->failed);
+        for (int o = 0; o < HS_OUT_COUNT; o++)
+            if (rr->by[o])
+                draw_row(st, td, outcome_names[o], id, FALSE, rr->by[o]);
+    }
+    draw_more(st, td, td->id_resp, rows->len, shown, "responders");
+    g_ptr_array_free(rows, TRUE);
+
+    rows = values_of(init);
+    g_ptr_array_sort(rows, by_width);
+    shown = pref_report_top && rows->len > pref_report_top ? pref_report_top : rows->len;
+    set_stat_node(st, N_INIT, 0, TRUE, (int)rows->len);
+    for (unsigned k = 0; k < shown; k++) {
+        const initiator_row *ir = g_ptr_array_index(rows, k);
+        ranked_name(name, k + 1, shown, &ir->end, false);
+        int id = draw_row(st, td, name->str, td->id_init, TRUE, ir->pairs);
+        draw_row(st, td, "failed attempts", id, FALSE, ir->failed);
+        draw_row(st, td, "responder addresses", id, FALSE, ir->addresses);
+        draw_row(st, td, "responder ports", id, FALSE, ir->ports);
+    }
+    draw_more(st, td, td->id_init, rows->len, shown, "initiators");
+    g_ptr_array_free(rows, TRUE);
+
+    g_string_free(name, TRUE);
+    g_hash_table_destroy(resp);
+    g_hash_table_destroy(init);
+    g_hash_table_destroy(pairs);
+    g_hash_table_destroy(addrs);
+    g_hash_table_destroy(ports);
+}
+
+/* The listener that draws them: its own allocation, as Wireshark may free
+ * it (tap_cleanup at exit) before or after the tree. */
+typedef struct drawer { stats_tree *st; tree_data *td; } drawer;
+
+static tap_packet_status drawer_packet(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                                       const void *data _U_, tap_flags_t flags _U_)
+{
+    return TAP_PACKET_REDRAW;          /* so that the GUI's periodic draws call drawer_draw */
+}
+
+static void drawer_draw(void *tapdata)
+{
+    drawer *d = (drawer *)tapdata;
+    if (d->td)
+        draw_failures(d->st, d->td);
+}
+
+static void drawer_finish(void *tapdata)
+{
+    drawer *d = (drawer *)tapdata;
+    if (d->td)
+        d->td->drawer = NULL;
+    g_free(d);
+}
+
+static void drawer_start(stats_tree *st, tree_data *td)
+{
+    drawer *d = g_new0(drawer, 1);
+    d->st = st;
+    d->td = td;
+    GString *err = register_tap_listener(HS_TAP_NAME, d, NULL, TL_REQUIRES_NOTHING, NULL, drawer_packet,
+                                         drawer_draw, drawer_finish);
+    if (err) {
+        g_string_free(err, TRUE);
+        g_free(d);
+        return;
+    }
+    td->drawer = d;
+}
+
+static void drawer_stop(tree_data *td)
+{
+    drawer *d = td->drawer;
+    if (!d)
+        return;
+    d->td = NULL;
+    td->drawer = NULL;
+    remove_tap_listener(d);            /* calls drawer_finish, which frees it */
+}
+
 static tap_packet_status hs_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
                                         const void *data, tap_flags_t flags _U_)
 {
@@ -359,7 +632,7 @@ static tap_packet_status hs_tree_packet(stats_tree *st, packet_info *pinfo, epan
         tick_stat_node(st, N_ANOM, 0, TRUE);
         tick_stat_node(st, anomaly_name(a, buf, sizeof buf), td->id_anom, FALSE);
     }
-    count_conn(st, td, c, r);
+    count_conn(st, td, pinfo, c, r);
     return TAP_PACKET_REDRAW;
 }
 
@@ -369,6 +642,10 @@ static void hs_tree_cleanup(stats_tree *st)
     if (!td)
         return;
     g_hash_table_remove(trees, st);
+    drawer_stop(td);
+    for (guint k = 0; k < td->drawn->len; k++)
+        g_free(g_array_index(td->drawn, drawn_row, k).name);
+    g_array_free(td->drawn, TRUE);
     g_array_free(td->seen, TRUE);
     g_free(td);
 }
@@ -380,10 +657,15 @@ static void hs_tree_init(stats_tree *st)
         trees = g_hash_table_new(g_direct_hash, g_direct_equal);
     tree_data *td = g_new0(tree_data, 1);
     td->seen = g_array_new(FALSE, TRUE, sizeof(conn_seen));
+    td->drawn = g_array_new(FALSE, TRUE, sizeof(drawn_row));
     g_hash_table_insert(trees, st, td);
 
     for (int s = 0; s < HS_CS_COUNT; s++)
         cs_names[s] = hs_conn_state_name((hs_conn_state)s);
+    for (int k = 0; k < CK_COUNT; k++)
+        close_names[k] = hs_close_kind_name((hs_close_kind)(k + 1));
+    for (int o = 0; o < HS_OUT_COUNT; o++)
+        outcome_names[o] = hs_outcome_name((hs_outcome)o);
 
     /* Fixed rows in a fixed order, zeros included: they are the same in
      * every capture, and a single pass (where an attempt's row moves as it
@@ -394,6 +676,11 @@ static void hs_tree_init(stats_tree *st)
     td->id_close = stats_tree_create_node(st, N_CLOSE, 0, STAT_DT_INT, TRUE);
     for (int k = 0; k < CK_COUNT; k++)
         stats_tree_create_node(st, close_names[k], td->id_close, STAT_DT_INT, FALSE);
+    td->id_outcome = stats_tree_create_node(st, N_OUTCOME, 0, STAT_DT_INT, TRUE);
+    for (int o = HS_OUT_ESTABLISHED; o < HS_OUT_COUNT; o++)
+        stats_tree_create_node(st, outcome_names[o], td->id_outcome, STAT_DT_INT, FALSE);
+    td->id_resp = stats_tree_create_node(st, N_RESP, 0, STAT_DT_INT, TRUE);
+    td->id_init = stats_tree_create_node(st, N_INIT, 0, STAT_DT_INT, TRUE);
     td->id_closer = stats_tree_create_node(st, N_CLOSER, 0, STAT_DT_INT, TRUE);
     for (int k = 0; k < 2; k++)
         stats_tree_create_node(st, closer_names[k], td->id_closer, STAT_DT_INT, FALSE);
@@ -416,6 +703,7 @@ static void hs_tree_init(stats_tree *st)
         stats_tree_create_node(st, anomaly_name(final_anomalies[j], buf, sizeof buf), td->id_anom,
                                STAT_DT_INT, FALSE);
     }
+    drawer_start(st, td);
 }
 
 static void register_tree(void)
@@ -490,6 +778,14 @@ static void register_flow(void)
 {
 }
 #endif /* HS_FLOW_GRAPH */
+
+void hs_reports_register_prefs(module_t *prefs)
+{
+    prefs_register_uint_preference(prefs, "report_top", "Rows in the report's failure lists",
+        "How many responders and initiators the -z hs,tree report (Statistics > Handshake) lists under "
+        "\"Responders with failed attempts\" and \"Initiators with failed attempts\", worst first; "
+        "0 lists them all (-o hs.report_top:0).", 10, &pref_report_top);
+}
 
 void hs_reports_register(void)
 {

@@ -6,8 +6,12 @@
 #ifndef HS_REPORTS_H
 #define HS_REPORTS_H
 
-/* reports.c: -z hs,tree (Statistics > Handshake) and the Flow Graph. */
+#include <epan/prefs.h>
+
+/* reports.c: -z hs,tree (Statistics > Handshake) and the Flow Graph;
+ * their preferences (hs.report_top), from the protocol's registration. */
 void hs_reports_register(void);
+void hs_reports_register_prefs(module_t *prefs);
 /* conn_log.c: -z hs,conn, Zeek's conn.log. */
 void hs_conn_log_register(void);
 

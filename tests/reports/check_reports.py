@@ -12,6 +12,10 @@ For one capture:
   * the tree must agree with the per-packet fields of `tshark -2 -T fields`:
     steps with hs.label, anomalies with hs.anomaly, connection states with
     hs.conn_state and closers with hs.close.initiator per (stream, attempt);
+  * Outcomes and Close kinds must count the attempts by hs.outcome and
+    hs.close.kind, and the lists "Responders/Initiators with failed
+    attempts" must be what those fields and hs.initiator, hs.responder
+    give, ranked and cut at hs.report_top (20, or a --pref), row for row;
   * with --flow: the Flow Graph must equal EXPECTED_DIR/<name>.flow.txt
     (but for the tcp.stream numbers, which differ between versions: see
     flow_neutral()), be the same in one and two passes, and have one arrow
@@ -26,6 +30,7 @@ from this tshark instead of comparing.  --pref passes -o KEY:VALUE to
 every tshark run.
 """
 import collections
+import ipaddress
 import os
 import re
 import sys
@@ -43,7 +48,12 @@ SECTIONS = {
     "closer": "Closed first by",
     "steps": "Steps by label (packets)",
     "anomalies": "Anomalies by kind (packets)",
+    "outcome": "Outcomes (attempts)",
+    "close": "Close kinds (established connections)",
 }
+RESPONDERS = "Responders with failed attempts"
+INITIATORS = "Initiators with failed attempts"
+NOT_FAILED = ("established", "no handshake seen")
 
 
 class Failure(Exception):
@@ -133,7 +143,8 @@ def flow_arrows(lines):
 
 def fields_table(ts, cap, opts=()):
     fields = ["frame.number", "hs.stream", "hs.attempt", "hs.label", "hs.anomaly",
-              "hs.conn_state", "hs.close.initiator"]
+              "hs.conn_state", "hs.close.initiator", "hs.outcome", "hs.close.kind",
+              "hs.initiator", "hs.responder"]
     rows = ts.fields(cap, fields, two_pass=True, extra=list(opts)).rstrip("\n").split("\n")
     header = rows[0].split("\t")
     return [dict(zip(header, r.split("\t"))) for r in rows[1:]]
@@ -158,17 +169,105 @@ def check_fields(tree, table, name):
     states = collections.Counter(r["hs.conn_state"] for r in conns.values())
     closers = collections.Counter(r["hs.close.initiator"] for r in conns.values()
                                   if r["hs.close.initiator"])
+    outcomes = collections.Counter(r["hs.outcome"] for r in conns.values())
+    closes = collections.Counter(r["hs.close.kind"] for r in conns.values() if r["hs.close.kind"])
 
     def nonzero(key):
         total, rows = sec.get(SECTIONS[key], (None, {}))
         return total, {k: v for k, v in rows.items() if v}
 
     for key, want in (("steps", labels), ("anomalies", anomalies), ("state", states),
-                      ("closer", closers)):
+                      ("closer", closers), ("outcome", outcomes), ("close", closes)):
         total, rows = nonzero(key)
         got = [f"{k}\t{v}" for k, v in sorted(rows.items())] + [f"total\t{total}"]
         exp = [f"{k}\t{v}" for k, v in sorted(want.items())] + [f"total\t{sum(want.values())}"]
         expect_equal(f"{name}: tree '{SECTIONS[key]}' vs tshark -2 -T fields", exp, got)
+
+
+def endpoint_key(text):
+    """Sort key of "a.b.c.d:port", "[v6]:port" or an address alone: the
+    address's family and bytes, then the port (the tree's tie order)."""
+    port = 0
+    if text.startswith("["):
+        addr, _, port = text[1:].partition("]:")
+    elif text.count(":") == 1:
+        addr, _, port = text.partition(":")
+    else:
+        addr = text
+    a = ipaddress.ip_address(addr)
+    return (a.version, a.packed, int(port or 0))
+
+
+def address_of(endpoint):
+    """The address of "a.b.c.d:port" or "[v6]:port"."""
+    if endpoint.startswith("["):
+        return endpoint[1:endpoint.index("]")]
+    return endpoint.rpartition(":")[0]
+
+
+def section_rows(tree, title):
+    """The rows of a top-level node and everything under it."""
+    out, inside = [], False
+    for r in tree:
+        if not r.startswith(" "):
+            inside = r.split("\t")[0] == title
+        if inside:
+            out.append(r)
+    return out
+
+
+def expected_lists(table, top):
+    """The two failure lists as the tree must print them, from the fields."""
+    conns = {}
+    for r in table:
+        if r["hs.stream"]:
+            conns[(r["hs.stream"], r["hs.attempt"])] = r
+    resp, init = {}, {}
+    for r in conns.values():
+        if r["hs.outcome"] in NOT_FAILED:
+            continue
+        kinds = resp.setdefault(r["hs.responder"], collections.Counter())
+        kinds[r["hs.outcome"]] += 1
+        i = init.setdefault(address_of(r["hs.initiator"]), {"failed": 0, "pairs": set()})
+        i["failed"] += 1
+        i["pairs"].add(r["hs.responder"])
+
+    def ranked(n, rank, name):
+        width = len(str(n))
+        return f" {rank:0{width}d} {name}"
+
+    def more(total, shown, what):
+        if total <= shown:
+            return []
+        return [f" more: {total - shown} {what} not listed (-o hs.report_top:0 lists all)\t{total - shown}"]
+
+    rows = [f"{RESPONDERS}\t{len(resp)}"]
+    order = sorted(resp, key=lambda e: (-sum(resp[e].values()), endpoint_key(e)))
+    shown = order[:top] if top else order
+    for k, e in enumerate(shown, 1):
+        rows.append(f"{ranked(len(shown), k, e)}\t{sum(resp[e].values())}")
+        rows += [f"  {kind}\t{n}" for kind, n in sorted(resp[e].items())]
+    rows += more(len(order), len(shown), "responders")
+    lists = {RESPONDERS: rows}
+
+    rows = [f"{INITIATORS}\t{len(init)}"]
+    order = sorted(init, key=lambda a: (-len(init[a]["pairs"]), -init[a]["failed"], endpoint_key(a)))
+    shown = order[:top] if top else order
+    for k, a in enumerate(shown, 1):
+        pairs = init[a]["pairs"]
+        rows.append(f"{ranked(len(shown), k, a)}\t{len(pairs)}")
+        rows.append(f"  failed attempts\t{init[a]['failed']}")
+        rows.append(f"  responder addresses\t{len({address_of(p) for p in pairs})}")
+        rows.append(f"  responder ports\t{len({p.rpartition(':')[2] for p in pairs})}")
+    rows += more(len(order), len(shown), "initiators")
+    lists[INITIATORS] = rows
+    return lists
+
+
+def check_lists(tree, table, name, top):
+    for title, exp in expected_lists(table, top).items():
+        expect_equal(f"{name}: tree '{title}' vs hs.outcome, hs.initiator, hs.responder (top {top or 'all'})",
+                     exp, section_rows(tree, title))
 
 
 def check_flow_fields(arrows, table, name):
@@ -209,6 +308,8 @@ def run_one(ts, capture, flow, expected_base=None, update=False, prefs=()):
     expect_equal(f"{name}: single-pass tree vs two-pass tree", two, one)
     table = fields_table(ts, cap, opts)
     check_fields(two, table, name)
+    top = next((int(p.split(":", 1)[1]) for p in prefs if p.startswith("hs.report_top:")), 20)
+    check_lists(two, table, name, top)
     if flow:
         f1 = flow_text(ts.run(opts + ["-q", "-z", "flow,hs,standard", "-r", cap]))
         f2 = flow_text(ts.run(opts + ["-2", "-q", "-z", "flow,hs,standard", "-r", cap]))
