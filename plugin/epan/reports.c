@@ -447,12 +447,14 @@ static void ranked_name(GString *name, unsigned rank, unsigned shown, const hs_c
     hs_capture_put_endpoint(name, e, port);
 }
 
-static void draw_more(stats_tree *st, tree_data *td, int parent, unsigned total, unsigned shown, const char *what)
+/* The rows past the cut, as one: how many, and their failed attempts. */
+static void draw_more(stats_tree *st, tree_data *td, int parent, unsigned total, unsigned shown, const char *what,
+                      int failed)
 {
     if (total <= shown)
         return;
     char *name = g_strdup_printf("more: %u %s not listed (-o hs.report_top:0 lists all)", total - shown, what);
-    draw_row(st, td, name, parent, FALSE, (int)(total - shown));
+    draw_row(st, td, name, parent, FALSE, failed);
     g_free(name);
 }
 
@@ -510,35 +512,42 @@ static void draw_failures(stats_tree *st, tree_data *td)
     for (int o = HS_OUT_ESTABLISHED; o < HS_OUT_COUNT; o++)
         set_stat_node(st, outcome_names[o], td->id_outcome, FALSE, outcomes[o]);
 
+    /* Every count is failed attempts but the initiators' pairs, addresses
+     * and ports: the GUI's Percent column (of the parent) reads right. */
+    int all_failed = counted - outcomes[HS_OUT_ESTABLISHED] - outcomes[HS_OUT_NO_HANDSHAKE];
     GString *name = g_string_new(NULL);
     GPtrArray *rows = values_of(resp);
     g_ptr_array_sort(rows, by_failed);
     unsigned shown = pref_report_top && rows->len > pref_report_top ? pref_report_top : rows->len;
-    set_stat_node(st, N_RESP, 0, TRUE, (int)rows->len);
+    int rest = all_failed;
+    set_stat_node(st, N_RESP, 0, TRUE, all_failed);
     for (unsigned k = 0; k < shown; k++) {
         const responder_row *rr = g_ptr_array_index(rows, k);
         ranked_name(name, k + 1, shown, &rr->end, true);
         int id = draw_row(st, td, name->str, td->id_resp, TRUE, rr->failed);
+        rest -= rr->failed;
         for (int o = 0; o < HS_OUT_COUNT; o++)
             if (rr->by[o])
                 draw_row(st, td, outcome_names[o], id, FALSE, rr->by[o]);
     }
-    draw_more(st, td, td->id_resp, rows->len, shown, "responders");
+    draw_more(st, td, td->id_resp, rows->len, shown, "responders", rest);
     g_ptr_array_free(rows, TRUE);
 
     rows = values_of(init);
     g_ptr_array_sort(rows, by_width);
     shown = pref_report_top && rows->len > pref_report_top ? pref_report_top : rows->len;
-    set_stat_node(st, N_INIT, 0, TRUE, (int)rows->len);
+    rest = all_failed;
+    set_stat_node(st, N_INIT, 0, TRUE, all_failed);
     for (unsigned k = 0; k < shown; k++) {
         const initiator_row *ir = g_ptr_array_index(rows, k);
         ranked_name(name, k + 1, shown, &ir->end, false);
-        int id = draw_row(st, td, name->str, td->id_init, TRUE, ir->pairs);
-        draw_row(st, td, "failed attempts", id, FALSE, ir->failed);
+        int id = draw_row(st, td, name->str, td->id_init, TRUE, ir->failed);
+        rest -= ir->failed;
+        draw_row(st, td, "responder address:port pairs", id, FALSE, ir->pairs);
         draw_row(st, td, "responder addresses", id, FALSE, ir->addresses);
         draw_row(st, td, "responder ports", id, FALSE, ir->ports);
     }
-    draw_more(st, td, td->id_init, rows->len, shown, "initiators");
+    draw_more(st, td, td->id_init, rows->len, shown, "initiators", rest);
     g_ptr_array_free(rows, TRUE);
 
     g_string_free(name, TRUE);

@@ -236,30 +236,33 @@ def expected_lists(table, top):
         width = len(str(n))
         return f" {rank:0{width}d} {name}"
 
-    def more(total, shown, what):
-        if total <= shown:
+    def more(order, shown, what, failed):
+        if len(order) <= len(shown):
             return []
-        return [f" more: {total - shown} {what} not listed (-o hs.report_top:0 lists all)\t{total - shown}"]
+        rest = sum(failed(x) for x in order[len(shown):])
+        return [f" more: {len(order) - len(shown)} {what} not listed (-o hs.report_top:0 lists all)\t{rest}"]
 
-    rows = [f"{RESPONDERS}\t{len(resp)}"]
+    # Counts are failed attempts, but the initiators' pairs, addresses, ports.
+    all_failed = sum(sum(k.values()) for k in resp.values())
+    rows = [f"{RESPONDERS}\t{all_failed}"]
     order = sorted(resp, key=lambda e: (-sum(resp[e].values()), endpoint_key(e)))
     shown = order[:top] if top else order
     for k, e in enumerate(shown, 1):
         rows.append(f"{ranked(len(shown), k, e)}\t{sum(resp[e].values())}")
         rows += [f"  {kind}\t{n}" for kind, n in sorted(resp[e].items())]
-    rows += more(len(order), len(shown), "responders")
+    rows += more(order, shown, "responders", lambda e: sum(resp[e].values()))
     lists = {RESPONDERS: rows}
 
-    rows = [f"{INITIATORS}\t{len(init)}"]
+    rows = [f"{INITIATORS}\t{all_failed}"]
     order = sorted(init, key=lambda a: (-len(init[a]["pairs"]), -init[a]["failed"], endpoint_key(a)))
     shown = order[:top] if top else order
     for k, a in enumerate(shown, 1):
         pairs = init[a]["pairs"]
-        rows.append(f"{ranked(len(shown), k, a)}\t{len(pairs)}")
-        rows.append(f"  failed attempts\t{init[a]['failed']}")
+        rows.append(f"{ranked(len(shown), k, a)}\t{init[a]['failed']}")
+        rows.append(f"  responder address:port pairs\t{len(pairs)}")
         rows.append(f"  responder addresses\t{len({address_of(p) for p in pairs})}")
         rows.append(f"  responder ports\t{len({p.rpartition(':')[2] for p in pairs})}")
-    rows += more(len(order), len(shown), "initiators")
+    rows += more(order, shown, "initiators", lambda a: init[a]["failed"])
     lists[INITIATORS] = rows
     return lists
 
