@@ -373,9 +373,10 @@ static bool set_add(GHashTable *set, const void *key, size_t n)
     return true;
 }
 
-/* The values of a table, to sort (g_hash_table_get_values_as_ptr_array
- * needs GLib 2.76). */
-static GPtrArray *values_of(GHashTable *t)
+/* The values of a table sorted by `by`, and in *shown how many of them the
+ * list shows (hs.report_top).  (g_hash_table_get_values_as_ptr_array
+ * needs GLib 2.76.) */
+static GPtrArray *ranked_rows(GHashTable *t, GCompareFunc by, unsigned *shown)
 {
     GPtrArray *a = g_ptr_array_sized_new(g_hash_table_size(t));
     GHashTableIter it;
@@ -383,6 +384,8 @@ static GPtrArray *values_of(GHashTable *t)
     g_hash_table_iter_init(&it, t);
     while (g_hash_table_iter_next(&it, NULL, &v))
         g_ptr_array_add(a, v);
+    g_ptr_array_sort(a, by);
+    *shown = pref_report_top && a->len > pref_report_top ? pref_report_top : a->len;
     return a;
 }
 
@@ -516,9 +519,8 @@ static void draw_failures(stats_tree *st, tree_data *td)
      * and ports: the GUI's Percent column (of the parent) reads right. */
     int all_failed = counted - outcomes[HS_OUT_ESTABLISHED] - outcomes[HS_OUT_NO_HANDSHAKE];
     GString *name = g_string_new(NULL);
-    GPtrArray *rows = values_of(resp);
-    g_ptr_array_sort(rows, by_failed);
-    unsigned shown = pref_report_top && rows->len > pref_report_top ? pref_report_top : rows->len;
+    unsigned shown;
+    GPtrArray *rows = ranked_rows(resp, by_failed, &shown);
     int rest = all_failed;
     set_stat_node(st, N_RESP, 0, TRUE, all_failed);
     for (unsigned k = 0; k < shown; k++) {
@@ -533,9 +535,7 @@ static void draw_failures(stats_tree *st, tree_data *td)
     draw_more(st, td, td->id_resp, rows->len, shown, "responders", rest);
     g_ptr_array_free(rows, TRUE);
 
-    rows = values_of(init);
-    g_ptr_array_sort(rows, by_width);
-    shown = pref_report_top && rows->len > pref_report_top ? pref_report_top : rows->len;
+    rows = ranked_rows(init, by_width, &shown);
     rest = all_failed;
     set_stat_node(st, N_INIT, 0, TRUE, all_failed);
     for (unsigned k = 0; k < shown; k++) {
