@@ -29,6 +29,7 @@ import argparse
 import errno
 import os
 import random
+import select
 import socket
 import struct
 import sys
@@ -77,6 +78,30 @@ CLIENT_PORT = {
 }
 SIMOPEN_SERVER_PORT = 40110   # the "server" side of simultaneous-open
 
+# record-routed.sh: client and server in two subnets joined by a router
+# namespace.  A scenario that needs more connections uses PORT+100, PORT+200.
+ROUTED_ADDR = {
+    4: {"client": "198.18.0.1", "server": "198.19.0.2"},
+    6: {"client": "fd00:0:0:1::1", "server": "fd00:0:0:2::2"},
+}
+ROUTED_PORT = {
+    "reject-port-unreachable": 40201,
+    "reject-admin-prohibited": 40202,
+    "reject-host-unreachable": 40203,
+    "reject-ipv6-prohibited": 40204,
+    "time-exceeded": 40205,
+    "drop-no-answer": 40206,
+    "middlebox-reset": 40207,
+    "synproxy": 40208,
+    "listen-overflow": 40209,         # also 40309 and 40409
+    "listen-overflow-abort": 40210,   # also 40310 and 40410
+    "no-data": 40211,
+    "close-unread": 40212,
+    "offload-over-mss": 40213,
+}
+CLIENT_PORT.update(ROUTED_PORT)
+MARKER = b"HS-MIDDLEBOX-MARKER"   # middlebox-reset: the router's string match
+
 IO_TIMEOUT = 30.0
 # Longer than the kernel's maximum delayed-ACK time (200 ms), so an ACK that
 # the kernel delays is always sent on its own before the next step.
@@ -92,6 +117,7 @@ class Peer:
         self.family = family
         self.scenario = scenario
         self.af = socket.AF_INET if family == 4 else socket.AF_INET6
+        self.addr = ROUTED_ADDR if scenario in ROUTED_PORT else ADDR
 
     # --- synchronisation through files -----------------------------------
     def path(self, name):
@@ -116,15 +142,15 @@ class Peer:
 
     # --- sockets ---------------------------------------------------------
     def sockaddr(self, who, port):
-        return (ADDR[self.family][who], port)
+        return (self.addr[self.family][who], port)
 
-    def listen(self, port=SERVER_PORT, fastopen=False):
+    def listen(self, port=SERVER_PORT, fastopen=False, backlog=8):
         s = socket.socket(self.af, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(self.sockaddr("server", port))
         if fastopen:
             s.setsockopt(socket.IPPROTO_TCP, TCP_FASTOPEN, 16)
-        s.listen(8)
+        s.listen(backlog)
         s.settimeout(IO_TIMEOUT)
         self.touch("server.ready")
         return s
@@ -778,6 +804,240 @@ class Peer:
             print("client: the server's kernel resets the dead connection")
         s.close()
         sniff.stop()
+
+    # --- routed scenarios (record-routed.sh): a router between the two ------
+
+    def s_connect_fails_server(self):
+        """A listener that the client's SYN never reaches (the router
+        rejects or drops it): it must see no connection at all."""
+        ls = self.listen()
+        ls.settimeout(0.05)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(self.path("client.done")):
+            if time.monotonic() > deadline:
+                raise TimeoutError("timed out waiting for client.done")
+            try:
+                c, peer = ls.accept()
+                raise RuntimeError("a connection from %s reached the server" % (peer,))
+            except socket.timeout:
+                pass
+        ls.close()
+
+    def s_connect_fails_client(self):
+        """connect() must fail with a kernel error: print which and when."""
+        self.wait_file("server.ready")
+        s = self.client_socket()
+        s.settimeout(60)  # longer than the kernel's own give-up time
+        t0 = time.monotonic()
+        try:
+            s.connect(self.sockaddr("server", SERVER_PORT))
+        except OSError as e:
+            if e.errno is None:   # a Python-level timeout: the kernel never gave up
+                raise
+            print("connect failed after %.1f s: %s %s (ICMP errors taken while the "
+                  "socket was locked: %s)" % (
+                      time.monotonic() - t0, errno.errorcode.get(e.errno, e.errno),
+                      e.strerror, self.netstat("TcpExt", "LockDroppedIcmps")))
+            time.sleep(0.3)
+            return
+        raise RuntimeError("connect() unexpectedly succeeded")
+
+    @staticmethod
+    def netstat(group, name):
+        """A counter of /proc/net/netstat (this namespace's), or None."""
+        try:
+            with open("/proc/net/netstat") as f:
+                lines = [l.split() for l in f]
+        except OSError:
+            return None
+        for head, vals in zip(lines[::2], lines[1::2]):
+            if head and head[0] == group + ":" and name in head:
+                return int(vals[head.index(name)])
+        return None
+
+    s_reject_port_unreachable_server = s_connect_fails_server
+    s_reject_port_unreachable_client = s_connect_fails_client
+    s_reject_admin_prohibited_server = s_connect_fails_server
+    s_reject_admin_prohibited_client = s_connect_fails_client
+    s_reject_host_unreachable_server = s_connect_fails_server
+    s_reject_host_unreachable_client = s_connect_fails_client
+    s_reject_ipv6_prohibited_server = s_connect_fails_server
+    s_reject_ipv6_prohibited_client = s_connect_fails_client
+    s_time_exceeded_server = s_connect_fails_server
+    s_time_exceeded_client = s_connect_fails_client
+    s_drop_no_answer_server = s_connect_fails_server
+    s_drop_no_answer_client = s_connect_fails_client
+
+    def s_middlebox_reset_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        # The client's next segment (with MARKER) never arrives: the router
+        # drops it and resets the client.  This side stays ESTABLISHED until
+        # the client is done, then closes; the client's kernel, which has
+        # forgotten the connection, answers the FIN with a RST.
+        self.wait_file("client.done")
+        c.close()
+        time.sleep(0.5)
+
+    def s_middlebox_reset_client(self):
+        s = self.connect()
+        self.request(s)
+        time.sleep(ACK_SETTLE)
+        s.sendall(b"REQUEST 2 " + MARKER + b"\n")
+        try:
+            data = s.recv(4096)
+            raise RuntimeError("expected a reset, got %r" % data)
+        except ConnectionResetError:
+            print("client saw the reset")
+        s.close()
+        time.sleep(0.3)
+
+    def s_synproxy_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        self.server_close_second(c)
+
+    def s_synproxy_client(self):
+        s = self.connect()
+        # connect() returns once the router's SYNPROXY has answered; it then
+        # opens its own handshake with the server.  Let that finish first.
+        time.sleep(ACK_SETTLE)
+        self.request(s)
+        self.client_close_first(s)
+
+    def overflow_server(self):
+        """backlog 1 and never accept(): two connections fill the accept
+        queue; the third one's handshake ACK is dropped (or, with
+        tcp_abort_on_overflow=1, answered with a RST)."""
+        ls = self.listen(backlog=1)
+        self.wait_file("overflow.done", timeout=60)
+        # Closing the listener resets the connections still in its accept
+        # queue.
+        ls.close()
+        self.touch("listener.closed")
+        time.sleep(0.5)
+
+    def overflow_client(self, abort):
+        base = CLIENT_PORT[self.scenario]
+        a = self.connect()                 # accept queue: 1
+        time.sleep(0.3)
+        # B and C 20 ms apart; the router delays what we send by 100 ms, so
+        # C's SYN reaches the server before B's ACK: both get a SYN+ACK, B's
+        # ACK fills the accept queue (2 > backlog 1), C's ACK overflows it.
+        socks = []
+        for n, port in ((2, base + 100), (3, base + 200)):
+            s = self.client_socket(port)
+            s.setblocking(False)
+            err = s.connect_ex(self.sockaddr("server", SERVER_PORT))
+            if err != errno.EINPROGRESS:
+                raise OSError(err, "non-blocking connect: " + os.strerror(err))
+            socks.append(s)
+            time.sleep(0.02)
+        b, c = socks
+        for s in (b, c):
+            s.setblocking(True)
+            s.settimeout(IO_TIMEOUT)
+            _, w, _ = select.select([], [s], [], IO_TIMEOUT)
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if not w or err:
+                raise OSError(err, "connect: " + os.strerror(err))
+        print("all three connect() calls succeeded")
+        if abort:
+            time.sleep(1.0)
+        else:
+            # The server keeps C's request socket and retransmits its SYN+ACK
+            # (tcp_synack_retries=2: after 1 and 3 s) ; each of our answers is
+            # dropped again; 7 s after the SYN it forgets C.  Our request then
+            # reaches the bare listener, whose kernel resets it.
+            time.sleep(8.0)
+            c.sendall(b"REQUEST 3\n")
+        try:
+            data = c.recv(4096)
+            raise RuntimeError("expected a reset on C, got %r" % data)
+        except ConnectionResetError:
+            print("client C saw the reset")
+        c.close()
+        time.sleep(0.3)
+        self.touch("overflow.done")
+        self.wait_file("listener.closed")
+        for name, s in (("A", a), ("B", b)):
+            try:
+                data = s.recv(4096)
+                raise RuntimeError("expected a reset on %s, got %r" % (name, data))
+            except ConnectionResetError:
+                print("client %s saw the reset" % name)
+            s.close()
+        time.sleep(0.3)
+
+    s_listen_overflow_server = overflow_server
+    s_listen_overflow_abort_server = overflow_server
+
+    def s_listen_overflow_client(self):
+        self.overflow_client(abort=False)
+
+    def s_listen_overflow_abort_client(self):
+        self.overflow_client(abort=True)
+
+    def s_no_data_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        if self.recv_until_eof(c) != 0:
+            raise RuntimeError("unexpected data before EOF")
+        c.close()              # at once: FIN+ACK
+        time.sleep(0.3)
+
+    def s_no_data_client(self):
+        s = self.connect()
+        time.sleep(ACK_SETTLE)
+        s.close()
+        time.sleep(ACK_SETTLE)
+
+    def s_close_unread_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.serve_one(c)
+        c.close()              # FIN; anything the client sends now is reset
+        time.sleep(1.5)
+
+    def s_close_unread_client(self):
+        s = self.connect()
+        self.request(s)
+        if self.recv_until_eof(s) != 0:
+            raise RuntimeError("unexpected data before the server's FIN")
+        time.sleep(ACK_SETTLE)  # our (delayed) ACK of the FIN goes out alone
+        s.sendall(b"REQUEST 2\n")
+        time.sleep(ACK_SETTLE)
+        try:
+            s.sendall(b"REQUEST 3\n")
+            raise RuntimeError("expected the reset to close the socket")
+        except (ConnectionResetError, BrokenPipeError) as e:
+            print("client: %s after the server's RST" % type(e).__name__)
+        s.close()
+        time.sleep(0.3)
+
+    OFFLOAD_BYTES = 20000
+
+    def s_offload_over_mss_server(self):
+        ls = self.listen()
+        c = self.accept(ls)
+        self.recv_line(c)
+        c.sendall(b"x" * (self.OFFLOAD_BYTES - 1) + b"\n")   # one write
+        self.server_close_second(c)
+
+    def s_offload_over_mss_client(self):
+        s = self.connect()
+        s.sendall(b"REQUEST 1\n")
+        got = 0
+        while got < self.OFFLOAD_BYTES:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("EOF after %d bytes" % got)
+            got += len(chunk)
+        print("client received %d bytes" % got)
+        time.sleep(ACK_SETTLE)
+        self.client_close_first(s)
 
 
 class Sniffer:
