@@ -27,6 +27,11 @@ Flags are written in the fixed order S F R P A U E C N (SYN, FIN, RST, PSH,
 ACK, URG, ECE, CWR, AE/nonce).  With --lengths each token also gets "/LEN"
 (the TCP payload length) when the segment carries data.
 
+An ICMP or ICMPv6 error that quotes a TCP segment (captures/routed) is a
+token of the connection it quotes, in capture order: "H>C icmp 3/13" (IPv4
+type/code) or "H>C icmp6 1/1".  H is a third host (a router); an error sent
+by one of the two endpoints is written C>S or S>C like a segment.
+
 ISNs, timestamps, IP IDs and checksums are left out, so two recordings of
 the same scenario print the same text.  Needs tshark (any version from 3.x);
 only Wireshark's own TCP fields are read.  (Disabling the hs protocol here
@@ -39,7 +44,8 @@ import subprocess
 import sys
 
 FIELDS = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
-          "tcp.flags.str", "tcp.len", "tcp.flags", "tcp.seq_raw"]
+          "tcp.flags.str", "tcp.len", "tcp.flags", "tcp.seq_raw",
+          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code"]
 
 # tcp.flags bit -> letter, in output order.
 FLAG_BITS = [(0x002, "S"), (0x001, "F"), (0x004, "R"), (0x008, "P"),
@@ -64,18 +70,38 @@ def flag_letters(flags_str, flags_hex):
 
 
 def read_packets(path):
+    # Every occurrence: an ICMP error holds two IP headers (its own, then the
+    # quoted one); a plain TCP segment has one of each field.
     cmd = ["tshark", "-r", path, "-n", "-Y", "tcp",
-           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE).stdout.decode("utf-8", "replace")
     packets = []
     for line in out.splitlines():
-        cols = line.split("\t")
-        cols += [""] * (len(FIELDS) - len(cols))
-        src4, src6, sport, dst4, dst6, dport, fstr, length, fhex, seq = cols[:10]
+        cols = [c.split(",") for c in line.split("\t")]
+        cols += [[""]] * (len(FIELDS) - len(cols))
+        first = [c[0] for c in cols]
+        src4, src6, sport, dst4, dst6, dport, fstr, length, fhex, seq = first[:10]
+        itype4, icode4, itype6, icode6 = first[10:14]
         if sport == "" or dport == "":
+            continue
+        if itype4 or itype6:
+            # The quoted segment's addresses are the last IP header's; the
+            # sender of the error is the first one's source.
+            ips = cols[0] if itype4 else cols[1]
+            dsts = cols[3] if itype4 else cols[4]
+            packets.append({
+                "src": (ips[-1], int(sport)),
+                "dst": (dsts[-1], int(dport)),
+                "icmp": ("icmp %s/%s" % (itype4, icode4) if itype4
+                         else "icmp6 %s/%s" % (itype6, icode6)),
+                "from": ips[0],
+                "flags": "",
+                "len": 0,
+                "seq": None,
+            })
             continue
         packets.append({
             "src": (src4 or src6, int(sport)),
@@ -94,6 +120,9 @@ def connections(packets):
     for p in packets:
         key = frozenset((p["src"], p["dst"]))
         c = current.get(key)
+        if "icmp" in p and c is not None:
+            c["pkts"].append(p)     # an error about this connection
+            continue
         if "S" in p["flags"] and "A" not in p["flags"] and c is not None:
             mine = c["syn_seq"].get(p["src"])
             if (mine is not None and mine != p["seq"]) or \
@@ -131,6 +160,14 @@ def summarize(path, lengths=False):
             client = a if a[1] >= b[1] else b
         tokens = []
         for p in pkts:
+            if "icmp" in p:
+                # The error goes back to the sender of the quoted segment.
+                server = p["dst"] if p["src"] == client else p["src"]
+                frm = ("C" if p["from"] == client[0] else
+                       "S" if p["from"] == server[0] else "H")
+                to = "C" if p["src"] == client else "S"
+                tokens.append("%s>%s %s" % (frm, to, p["icmp"]))
+                continue
             tok = ("C>S " if p["src"] == client else "S>C ") + (p["flags"] or "-")
             if lengths and p["len"]:
                 tok += "/%d" % p["len"]
