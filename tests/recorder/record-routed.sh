@@ -36,7 +36,7 @@ declare -A DESCRIPTION=(
   [synproxy]="iptables SYNPROXY on the router: it answers the handshake itself, then a normal request/response/close"
   [listen-overflow]="backlog 1, no accept(): the third client's handshake ACK is dropped, the server retransmits its SYN+ACK"
   [listen-overflow-abort]="as listen-overflow with server tcp_abort_on_overflow=1: the ACK is answered with a RST"
-  [no-data]="connect, then client close() and server close() on EOF: no payload at all"
+  [no-data]="connect, then client close(), server close() 0.5 s after EOF: no payload at all"
   [close-unread]="server replies and closes (FIN); the client sends more: the server's kernel answers with a RST"
   [offload-over-mss]="server sends 20000 bytes in one write, TSO/GSO on; captured on the SERVER's veth: segments over the MSS"
 )
