@@ -63,8 +63,17 @@ def read_expected(path):
 
 
 def write_expected(path, by_cap):
+    """Write the lines under the file's own leading comment (HEADER for a
+    new file or one without a comment)."""
+    header = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.startswith("#"):
+                    break
+                header += line
     with open(path, "w", encoding="utf-8") as f:
-        f.write(HEADER)
+        f.write(header or HEADER)
         for cap in sorted(by_cap):
             for line in by_cap[cap]:
                 f.write(line + "\n")
