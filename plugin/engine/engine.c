@@ -9,12 +9,14 @@
  * (FIN+ACK(Y,X+1)) gets both, in order.  Before the handlers run, the
  * modules look at the segment as the attempt stands: negotiation.c (what
  * it offers), accept.c (what its receiver does with it); after them,
- * zeek.c (Zeek's view) and labels.c (the numbers its label names).  Where
+ * zeek.c (Zeek's view), diagnosis.c (who stopped it: hop counts, IP IDs,
+ * a full accept queue) and labels.c (the numbers its label names).  Where
  * results and attempts live, and what they cost, is store.c's business:
  * a pointer to an attempt lives until the next hs_engine_add().
  */
 #include "engine.h"
 #include "accept.h"
+#include "diagnosis.h"
 #include "labels.h"
 #include "negotiation.h"
 #include "store.h"
@@ -812,6 +814,7 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     challenge_ack(&x, kind);
     data_before_established(&x, kind);
     time_syn(&x, kind);
+    hs_diag_segment(c, x.role, s, res);
     if (!res->label)
         res->label = (uint8_t)hs_label_of_steps(res->step[0], res->step[1]);
     hs_label_numbers(res, s);
@@ -838,5 +841,50 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
     c->packets++;
     bool stored = hs_store_save(st, slot, res, c, s->frame);
     hs_store_cool(st, s->frame);
+    return stored ? res : NULL;
+}
+
+/* ---- ICMP errors -------------------------------------------------------- */
+
+const hs_result *hs_engine_icmp(hs_engine *eng, uint32_t stream, const hs_icmp *m)
+{
+    if (!eng || !m || m->frame == 0 || stream >= HS_MAX_STREAMS)
+        return NULL;
+    hs_label kind = hs_icmp_kind(m->v6, m->type, m->code);
+    hs_store *st = eng->store;
+    uint32_t id = kind ? hs_store_stream_conn(st, stream) : 0;
+    hs_frame *slot = id ? hs_store_frame(st, m->frame) : NULL;
+    if (!slot)
+        return NULL;                             /* not an error about a stream seen */
+    hs_result *res = &eng->cur;
+    if (hs_store_load(st, slot, m->frame, res))
+        return res;
+    hs_conn *c = hs_store_conn_touch(st, id, m->frame);
+    int role = c ? hs_icmp_quoted_role(c, &m->quoted) : -1;
+    if (role < 0)
+        return NULL;                             /* quotes nothing this attempt sent */
+    const hs_side *me = &c->side[role];
+    bool syn = (m->quoted.flags & (HS_TH_SYN | HS_TH_ACK)) == HS_TH_SYN;
+    *res = (hs_result){
+        .conn = c->id, .flags = HS_RES_DONE, .label = (uint8_t)kind,
+        .answers = syn ? c->step_frame[HS_STEP_SYN] : me->last_frame,
+        .seq = m->quoted.seq, .ack = m->quoted.ack,
+        .anomalies = HS_AN_BIT(HS_AN_ICMP_UNREACHABLE),
+        .kstate = { c->side[0].kstate, c->side[1].kstate },
+    };
+    /* The latest SYN, which the error is most likely about. */
+    if (syn && me->last_frame && !(c->flags & HS_CONN_ESTABLISHED))
+        res->answers = me->last_frame;
+    if (!c->icmp_frame) {
+        c->icmp_frame = m->frame;
+        c->icmp_type = m->type;
+        c->icmp_code = m->code;
+        c->icmp_label = (uint8_t)kind;
+    }
+    if (syn && !(c->flags & HS_CONN_ESTABLISHED))
+        c->flags |= HS_CONN_UNREACHABLE;
+    c->anomalies |= res->anomalies;
+    bool stored = hs_store_save(st, slot, res, c, m->frame);
+    hs_store_cool(st, m->frame);
     return stored ? res : NULL;
 }

@@ -29,6 +29,23 @@ void       hs_engine_free(hs_engine *eng);
  * of memory).  A frame already analysed gets its cached result. */
 const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment *seg);
 
+/* An ICMP or ICMPv6 error that quotes a TCP header (SPEC section 10). */
+typedef struct hs_icmp {
+    int64_t    time_ns;
+    uint32_t   frame;
+    bool       v6;              /* ICMPv6 */
+    uint8_t    type, code;
+    hs_segment quoted;          /* the quoted header: flags, seq (HS_HAVE_SEQ), ack */
+} hs_icmp;
+
+/* Link ICMP error m to the attempt whose segment it quotes, on the quoted
+ * header's tcp.stream: on the error's own frame a result with the label
+ * ICMP(...) and the quoted frame it answers; on the attempt its type, code
+ * and, for a SYN, the outcome "unreachable".  NULL when m is not an error
+ * that says an attempt failed (hs_icmp_kind()), or quotes nothing the
+ * current attempt of that stream sent. */
+const hs_result *hs_engine_icmp(hs_engine *eng, uint32_t stream, const hs_icmp *m);
+
 /* Whether a stream has been seen (so its 4-tuple id is already known). */
 bool hs_engine_stream_seen(const hs_engine *eng, uint32_t stream);
 
@@ -54,9 +71,9 @@ size_t hs_engine_bytes(const hs_engine *eng);
 
 /* Verdicts about a packet that need the finished attempt: SYN never
  * answered, handshake never completed, FIN never acknowledged. */
-uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
+hs_anomalies hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame);
 /* The same verdicts for the whole attempt: the union over its packets. */
-uint32_t hs_conn_final_anomalies(const hs_conn *c);
+hs_anomalies hs_conn_final_anomalies(const hs_conn *c);
 
 /* Where the capture was taken, from the validated handshake legs (SPEC
  * section 8): the SYN -> SYN+ACK leg holds the whole path's round trip

@@ -28,6 +28,8 @@ enum {
 
 /* Which numbers of a segment are known (quoted or truncated headers lack some). */
 enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4, HS_HAVE_WIN = 8, HS_HAVE_TSVAL = 16,
+       HS_HAVE_TTL = 32,    /* the IP header's hop count (TTL, hop limit) */
+       HS_HAVE_IPID = 64,   /* an IPv4 identification */
        HS_HAVE_ALL = HS_HAVE_SEQ | HS_HAVE_ACK | HS_HAVE_LEN };
 
 /* One TCP segment as Wireshark decoded it. */
@@ -47,6 +49,8 @@ typedef struct hs_segment {
     uint16_t mss;       /* MSS (with HS_OPT_MSS) */
     uint32_t win;       /* window, scaled where Wireshark knows the scale (HS_HAVE_WIN) */
     uint32_t tsval;     /* its timestamp value (HS_HAVE_TSVAL: options read, a timestamp there) */
+    uint16_t ipid;      /* IPv4 identification (HS_HAVE_IPID) */
+    uint8_t  ttl;       /* IPv4 TTL or IPv6 hop limit (HS_HAVE_TTL) */
 } hs_segment;
 /* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
  * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
@@ -108,6 +112,9 @@ typedef enum hs_label {
     HS_LBL_ACK_X1_SPLIT,    /* ACK(x+1): the responder completing a simultaneous open */
     HS_LBL_SYN_CHALLENGED,  /* SYN on the synchronized connection (RFC 5961 4.2) */
     HS_LBL_FIN_CHALLENGED,  /* FIN its receiver answers with a challenge ACK (its ACK of data never sent) */
+    HS_LBL_ICMP_UNREACH,    /* ICMP(unreachable): an ICMP/ICMPv6 error quoting a segment of the attempt */
+    HS_LBL_ICMP_PROHIBITED, /* ICMP(prohibited): administratively prohibited */
+    HS_LBL_ICMP_TIME,       /* ICMP(time exceeded) */
     HS_LBL_COUNT
 } hs_label;
 
@@ -145,16 +152,24 @@ enum hs_anomaly {
     HS_AN_REVIVED,            /* handshake or data after the attempt was refused or reset */
     HS_AN_DATA_EARLY,         /* data before the handshake completed (TFO aside) */
     HS_AN_DATA_NONE,          /* (final) an established connection closed with no payload either way */
+    /* SPEC section 10: who stopped it (diagnosis.c, hs_engine_icmp()). */
+    HS_AN_ICMP_UNREACHABLE,   /* an ICMP/ICMPv6 error answers a segment of the attempt */
+    HS_AN_RST_INJECTED,       /* RST whose hop count or IP ID does not fit its sender's */
+    HS_AN_SYNACK_PROXY,       /* the SYN+ACK's hop count differs from the responder's later packets */
+    HS_AN_LISTEN_OVERFLOW,    /* SYN+ACK again (or RST) after the handshake's ACK: accept queue full */
+    HS_AN_SEG_OVER_MSS,       /* payload above the MSS its receiver announced (options read) */
     HS_AN_COUNT
 };
-#define HS_AN_BIT(a) (UINT32_C(1) << (a))
+/* A set of anomalies: one bit each. */
+typedef uint64_t hs_anomalies;
+#define HS_AN_BIT(a) (UINT64_C(1) << (a))
 /* Verdicts that need the whole capture: the engine never sets these per
  * packet; hs_final_anomalies() derives them from the finished attempt. */
 #define HS_AN_FINAL_MASK (HS_AN_BIT(HS_AN_SYN_UNANSWERED) | \
                           HS_AN_BIT(HS_AN_HS_INCOMPLETE) | \
                           HS_AN_BIT(HS_AN_FIN_UNACKED) | \
                           HS_AN_BIT(HS_AN_DATA_NONE))
-_Static_assert(HS_AN_COUNT <= 32, "anomalies are bits of a uint32_t");
+_Static_assert(HS_AN_COUNT <= 64, "anomalies are bits of an hs_anomalies");
 
 /* Kernel-style per-side states (names as in the Linux kernel). */
 typedef enum hs_kstate {
@@ -197,6 +212,13 @@ typedef struct hs_side {
     uint32_t challenged;   /* frame of a RST or SYN it should answer with a challenge ACK */
     /* Timing. */
     uint8_t  retries;      /* retransmissions of its SYN or SYN+ACK (saturating) */
+    /* Its IP headers (diagnosis.c): the hop counts of its packets other
+     * than RSTs (HS_SIDE_TTL), its last non-zero IPv4 identification and
+     * how many times in a row it followed the one before (HS_SIDE_IPID). */
+    uint8_t  ttl_lo, ttl_hi;
+    uint8_t  ipid_run;
+    uint16_t ipid;
+    uint32_t last_frame;   /* its latest segment */
     int64_t  syn_ns;       /* when it last sent its SYN or SYN+ACK */
 } hs_side;
 
@@ -251,7 +273,9 @@ enum {
     HS_SIDE_ACK       = 0x400,  /* ack valid */
     HS_SIDE_WIN       = 0x800,  /* win valid */
     HS_SIDE_TSVAL     = 0x1000, /* ts_recent valid */
-    HS_SIDE_DATA      = 0x2000  /* sent payload its receiver took */
+    HS_SIDE_DATA      = 0x2000, /* sent payload its receiver took */
+    HS_SIDE_TTL       = 0x4000, /* ttl_lo, ttl_hi valid */
+    HS_SIDE_IPID      = 0x8000  /* ipid valid */
 };
 
 /* One connection attempt (Zeek: one conn.log row). */
@@ -263,13 +287,22 @@ typedef struct hs_conn {
     uint32_t step_frame[HS_STEP_COUNT];  /* first frame of each step */
     uint32_t first_frame, last_frame;
     uint32_t packets;
-    uint32_t anomalies;    /* union of the packets' anomalies */
+    hs_anomalies anomalies; /* union of the packets' anomalies */
     int64_t  first_ns, last_ns;
     int64_t  step_ns[HS_STEP_ACK + 1];   /* time of validated steps 1..3 */
     int64_t  syn_ns;       /* first SYN of the attempt (0: none) */
     int64_t  open_ns;      /* the handshake completed (0: not yet) */
     int64_t  fin_ns;       /* first FIN (0: none) */
     int64_t  closed_ns;    /* the last close step, both FINs acknowledged (0: not yet) */
+    int64_t  data_ns;      /* the initiator's first payload after the handshake (0: none) */
+    int64_t  response_ns;  /* the responder's first payload after that (0: none) */
+    /* The first ICMP/ICMPv6 error answering one of its segments (SPEC 10). */
+    uint32_t icmp_frame;   /* 0: none */
+    uint8_t  icmp_type, icmp_code;
+    uint8_t  icmp_label;   /* HS_LBL_ICMP_*: its kind */
+    int8_t   synack_ttl_delta; /* SYN+ACK's hop count minus the responder's next packet's (HS_CONN_SYNACK_TTL) */
+    uint8_t  synack_ttl;   /* the SYN+ACK's hop count (0: unknown) */
+    uint8_t  pad[3];
     hs_side  side[2];      /* by role */
     uint16_t flags;        /* HS_CONN_* */
     uint8_t  init_dir;     /* dir of the initiator */
@@ -291,7 +324,9 @@ enum {
     HS_CONN_TFO_ACKED   = 0x200,  /* the SYN+ACK acknowledged the SYN's data */
     HS_CONN_TFO_IGNORED = 0x400,  /* the SYN+ACK acknowledged x+1 only */
     HS_CONN_REVIVED     = 0x800,  /* went on after an accepted RST */
-    HS_CONN_CHALLENGED  = 0x1000  /* its first SYN met an older connection, which challenged it */
+    HS_CONN_CHALLENGED  = 0x1000, /* its first SYN met an older connection, which challenged it */
+    HS_CONN_UNREACHABLE = 0x2000, /* an ICMP/ICMPv6 error quoted its SYN */
+    HS_CONN_SYNACK_TTL  = 0x4000  /* synack_ttl_delta known */
 };
 
 /* What one segment did.  The engine keeps it per frame in HS_FRAME_BYTES
@@ -300,7 +335,7 @@ typedef struct hs_result {
     uint32_t conn;         /* hs_conn id, 0 = not analysed */
     uint32_t answers;      /* frame of the step this one answers, 0 none */
     uint32_t seq, ack;     /* the segment's raw numbers */
-    uint32_t anomalies;    /* HS_AN_BIT()s raised by this segment */
+    hs_anomalies anomalies; /* HS_AN_BIT()s raised by this segment */
     uint8_t  step[2];      /* hs_step, second one for combined packets */
     uint8_t  label;        /* hs_label */
     uint8_t  flags;        /* HS_RES_* */
@@ -308,7 +343,23 @@ typedef struct hs_result {
     uint8_t  accept;       /* hs_accept: what its receiver does with it */
     uint8_t  pad;
     uint32_t retry_us;     /* a retransmitted SYN or SYN+ACK: µs since the previous one */
+    /* An RST: who sent it, by its IP header against its sender's other
+     * packets (diagnosis.c); an ICMP error: its kind is the label. */
+    uint8_t  origin;       /* hs_origin */
+    uint8_t  evidence;     /* HS_EVID_*: what does not fit */
+    int8_t   ttl_delta;    /* its hop count minus the nearest of its sender's (HS_EVID_TTL_SEEN) */
+    uint8_t  ttl;          /* its hop count */
+    uint16_t ipid, ipid_last; /* its IP ID and its sender's last (HS_EVID_IPID_SEEN) */
 } hs_result;
+
+/* Who sent an RST (hs.rst.origin). */
+typedef enum hs_origin { HS_ORIGIN_NONE = 0, HS_ORIGIN_PEER, HS_ORIGIN_MIDDLEBOX, HS_ORIGIN_COUNT } hs_origin;
+enum {
+    HS_EVID_TTL_SEEN  = 0x1,  /* hop counts compared */
+    HS_EVID_TTL       = 0x2,  /* ... and its own is outside its sender's range */
+    HS_EVID_IPID_SEEN = 0x4,  /* IP IDs compared (its sender's are sequential) */
+    HS_EVID_IPID      = 0x8   /* ... and its own does not follow them */
+};
 
 /* What the receiver of a SYN, FIN or RST does with it (SPEC section 8). */
 typedef enum hs_accept {

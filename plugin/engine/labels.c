@@ -36,6 +36,12 @@ static const hs_label_info label_info[HS_LBL_COUNT] = {
                                 NULL, NULL, HS_SEQ_NONE },
     [HS_LBL_FIN_CHALLENGED] = { "FIN(challenged)", "FIN its receiver drops, answering with a challenge ACK",
                                 NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_ICMP_UNREACH]  = { "ICMP(unreachable)", "Destination unreachable, answering the attempt",
+                               NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_ICMP_PROHIBITED] = { "ICMP(prohibited)", "Administratively prohibited, answering the attempt",
+                                 NULL, NULL, HS_SEQ_NONE },
+    [HS_LBL_ICMP_TIME]     = { "ICMP(time exceeded)", "Time exceeded, answering the attempt",
+                               NULL, NULL, HS_SEQ_NONE },
 };
 
 static const char *const conn_state_names[HS_CS_COUNT] = {
@@ -121,6 +127,11 @@ static const char *const anomaly_names[HS_AN_COUNT] = {
     [HS_AN_REVIVED]          = "hs.revived",
     [HS_AN_DATA_EARLY]       = "hs.data.before_established",
     [HS_AN_DATA_NONE]        = "hs.data.none",
+    [HS_AN_ICMP_UNREACHABLE] = "hs.icmp.unreachable",
+    [HS_AN_RST_INJECTED]     = "hs.rst.injected",
+    [HS_AN_SYNACK_PROXY]     = "hs.synack.proxy",
+    [HS_AN_LISTEN_OVERFLOW]  = "hs.listen.overflow",
+    [HS_AN_SEG_OVER_MSS]     = "hs.seg.over_mss",
 };
 
 const char *hs_anomaly_name(enum hs_anomaly a)
@@ -193,4 +204,10 @@ int hs_describe(const hs_result *r, const hs_conn *c, bool relative, char *buf, 
         len += snprintf(buf + len, n - (size_t)len, "  %s=%u", li->ack_name,
                         (unsigned)hs_label_value(r, c, true, relative));
     return len;
+}
+
+const char *hs_origin_name(hs_origin o)
+{
+    static const char *const names[HS_ORIGIN_COUNT] = { NULL, "peer", "middlebox suspected" };
+    return (unsigned)o < HS_ORIGIN_COUNT ? names[o] : NULL;
 }

@@ -21,6 +21,13 @@ enum { HS_SEQ_NONE, HS_SEQ_SEQ, HS_SEQ_FIN /* seq + len: the FIN's own number */
 
 const hs_label_info *hs_label_info_of(hs_label label);
 
+/* Whether a result with this label is an ICMP error linked to an attempt:
+ * sent by neither side, not one of its segments. */
+static inline bool hs_label_is_icmp(unsigned label)
+{
+    return label >= HS_LBL_ICMP_UNREACH && label <= HS_LBL_ICMP_TIME;
+}
+
 /* The expert info name of an anomaly: "hs.syn.retransmission" ... */
 const char *hs_anomaly_name(enum hs_anomaly a);
 
@@ -50,5 +57,7 @@ const char *hs_vantage_name(hs_vantage v);
 /* SPEC section 10's words: "established", "no answer" ...; "4-packet" ... */
 const char *hs_outcome_name(hs_outcome o);
 const char *hs_close_kind_name(hs_close_kind k);
+/* An RST's origin: "peer", "middlebox suspected"; NULL for none. */
+const char *hs_origin_name(hs_origin o);
 
 #endif /* HS_LABELS_H */

@@ -82,7 +82,7 @@ static void record_offer(hs_side *me, const hs_segment *s)
  * must have been asked for (RFC 7323 sections 2.2 and 3.2, RFC 2018
  * section 2, RFC 3168 section 6.1.1), and what it acknowledges says
  * whether the SYN's data was taken (RFC 7413 section 4.2). */
-static void answer_offer(hs_conn *c, const hs_segment *s, uint32_t *an)
+static void answer_offer(hs_conn *c, const hs_segment *s, hs_anomalies *an)
 {
     const hs_side *init = &c->side[HS_INITIATOR];
     uint8_t granted = s->opts & (HS_OPT_WS | HS_OPT_SACKP | HS_OPT_TS);
@@ -99,7 +99,7 @@ static void answer_offer(hs_conn *c, const hs_segment *s, uint32_t *an)
     }
 }
 
-void hs_nego_segment(hs_conn *c, int role, const hs_segment *s, uint32_t *an)
+void hs_nego_segment(hs_conn *c, int role, const hs_segment *s, hs_anomalies *an)
 {
     bool read = s->opts & HS_OPT_READ;
     if (read && (s->opts & HS_OPT_MSS) && !(s->flags & HS_TH_SYN))

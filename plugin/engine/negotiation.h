@@ -24,7 +24,7 @@ typedef enum hs_tfo_mode {
 
 /* One segment of attempt c, sent by `role`: record offers, and add to
  * *anomalies the negotiation anomalies it shows. */
-void hs_nego_segment(hs_conn *c, int role, const hs_segment *s, uint32_t *anomalies);
+void hs_nego_segment(hs_conn *c, int role, const hs_segment *s, hs_anomalies *anomalies);
 
 /* Whether both sides' offers were seen (the SYN and the SYN+ACK)... */
 bool hs_nego_complete(const hs_conn *c);

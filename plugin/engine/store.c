@@ -41,7 +41,11 @@ struct hs_frame {
 };
 
 typedef struct hs_extra {
-    uint32_t frame, answers, anomalies, retry_us;
+    uint32_t     frame, answers, retry_us;
+    uint8_t      origin, evidence, ttl;
+    int8_t       ttl_delta;
+    hs_anomalies anomalies;
+    uint16_t     ipid, ipid_last;
 } hs_extra;
 
 _Static_assert(sizeof(hs_frame) == HS_FRAME_BYTES, "hs_frame is HS_FRAME_BYTES");
@@ -163,10 +167,14 @@ bool hs_store_save(hs_store *st, hs_frame *f, const hs_result *r, const hs_conn 
         .label = r->label, .accept = r->accept, .step0 = r->step[0], .step1 = r->step[1],
         .kstate0 = r->kstate[0], .kstate1 = r->kstate[1], .flags = r->flags, .answers = k,
     };
-    if (!r->anomalies && !r->retry_us && (k || !r->answers))
+    if (!r->anomalies && !r->retry_us && (k || !r->answers) && !r->evidence)
         return true;
     f->extra = 1;
-    hs_extra e = { frame, k ? 0 : r->answers, r->anomalies, r->retry_us };
+    hs_extra e = {
+        .frame = frame, .answers = k ? 0 : r->answers, .retry_us = r->retry_us,
+        .origin = r->origin, .evidence = r->evidence, .ttl = r->ttl, .ttl_delta = r->ttl_delta,
+        .anomalies = r->anomalies, .ipid = r->ipid, .ipid_last = r->ipid_last,
+    };
     return extra_put(st, &e);
 }
 
@@ -190,6 +198,12 @@ static void frame_load(const hs_store *st, const hs_frame *f, uint32_t frame, hs
             r->answers = e->answers;
         r->anomalies = e->anomalies;
         r->retry_us = e->retry_us;
+        r->origin = e->origin;
+        r->evidence = e->evidence;
+        r->ttl = e->ttl;
+        r->ttl_delta = e->ttl_delta;
+        r->ipid = e->ipid;
+        r->ipid_last = e->ipid_last;
     }
 }
 

@@ -21,9 +21,9 @@ static bool data_none(const hs_conn *c)
 }
 
 /* The verdicts about the packet `frame` (non-zero) of attempt c. */
-static uint32_t final_at(const hs_conn *c, uint32_t frame)
+static hs_anomalies final_at(const hs_conn *c, uint32_t frame)
 {
-    uint32_t a = 0;
+    hs_anomalies a = 0;
     const hs_side *resp = &c->side[HS_RESPONDER];
     if (frame == c->step_frame[HS_STEP_SYN] && !(resp->flags & HS_SIDE_SENT))
         a |= HS_AN_BIT(HS_AN_SYN_UNANSWERED);
@@ -62,15 +62,15 @@ hs_vantage hs_vantage_of(const hs_conn *c)
     return HS_VANTAGE_BETWEEN;
 }
 
-uint32_t hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
+hs_anomalies hs_final_anomalies(const hs_conn *c, const hs_result *r, uint32_t frame)
 {
     return c && r && frame ? final_at(c, frame) : 0;
 }
 
-uint32_t hs_conn_final_anomalies(const hs_conn *c)
+hs_anomalies hs_conn_final_anomalies(const hs_conn *c)
 {
     static const uint8_t carriers[] = { HS_STEP_SYN, HS_STEP_SYNACK, HS_STEP_ACK, HS_STEP_FIN1, HS_STEP_FIN2 };
-    uint32_t a = 0;
+    hs_anomalies a = 0;
     for (size_t k = 0; c && k < sizeof carriers; k++)
         if (c->step_frame[carriers[k]])
             a |= final_at(c, c->step_frame[carriers[k]]);
@@ -105,6 +105,8 @@ hs_outcome hs_outcome_of(const hs_conn *c, int64_t end_ns)
         return HS_OUT_CHALLENGED;
     if (resp->flags & HS_SIDE_SYNACK)
         return (init->flags & HS_SIDE_RST) ? HS_OUT_RESET_BY_INITIATOR : HS_OUT_INCOMPLETE;
+    if ((c->flags & HS_CONN_UNREACHABLE) && !(resp->flags & HS_SIDE_SENT))
+        return HS_OUT_UNREACHABLE;
     if ((resp->flags & HS_SIDE_SENT) || !(init->flags & HS_SIDE_SYN) || !init->syn_ns)
         return HS_OUT_INCOMPLETE;             /* answered otherwise, or a SYN never seen */
     return next_retry_due(init, end_ns) ? HS_OUT_NO_ANSWER : HS_OUT_TOO_SOON;
