@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * capture.c - the capture file being read: its engine and its 4-tuple ids,
- * from the post-dissector's init routine to its cleanup routine.
+ * capture.c - the capture file being read: its engine, its 4-tuple ids and
+ * who sent the ICMP errors linked to attempts, from the post-dissector's
+ * init routine to its cleanup routine.
  */
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 static hs_engine    *engine;
 static hs_tuple_ids *tuples;
+static GHashTable   *icmp_from;    /* ICMP error's frame -> hs_capture_endpoint of its sender */
 
 hs_engine *hs_capture_open(void)
 {
@@ -25,8 +27,11 @@ void hs_capture_close(void)
 {
     hs_engine_free(engine);
     hs_tuple_ids_free(tuples);
+    if (icmp_from)
+        g_hash_table_destroy(icmp_from);
     engine = NULL;
     tuples = NULL;
+    icmp_from = NULL;
 }
 
 static hs_endpoint endpoint(const address *a, guint32 port)
@@ -77,4 +82,21 @@ void hs_capture_put_endpoint(GString *s, const hs_capture_endpoint *e, bool with
     if (with_port)
         g_string_append_printf(s, ":%u", (unsigned)e->port);
     wmem_free(NULL, text);
+}
+
+void hs_capture_keep_icmp_from(guint32 frame, const address *from)
+{
+    if (!engine)
+        return;
+    if (!icmp_from)
+        icmp_from = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    hs_capture_endpoint *e = g_new(hs_capture_endpoint, 1);
+    hs_capture_keep_endpoint(e, from, 0);
+    g_hash_table_replace(icmp_from, GUINT_TO_POINTER(frame), e);
+}
+
+const hs_capture_endpoint *hs_capture_icmp_from(guint32 frame)
+{
+    return icmp_from && frame ? (const hs_capture_endpoint *)g_hash_table_lookup(icmp_from, GUINT_TO_POINTER(frame))
+                              : NULL;
 }

@@ -57,4 +57,9 @@ void hs_capture_keep_endpoint(hs_capture_endpoint *e, const address *a, guint32 
  * ("[address]:port" for IPv6). */
 void hs_capture_put_endpoint(GString *s, const hs_capture_endpoint *e, bool with_port);
 
+/* Who sent the ICMP error in `frame` (hs.icmp.from): kept when the error
+ * is linked to an attempt, read on every packet of that attempt. */
+void hs_capture_keep_icmp_from(guint32 frame, const address *from);
+const hs_capture_endpoint *hs_capture_icmp_from(guint32 frame);
+
 #endif /* HS_CAPTURE_H */

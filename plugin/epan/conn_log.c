@@ -136,7 +136,7 @@ static tap_packet_status all_packet(void *tapdata, packet_info *pinfo, epan_diss
     const hs_tap_packet *t = (const hs_tap_packet *)data;
     const hs_result *r = t->r;
     const hs_conn *c = t->c;
-    if (!c)
+    if (!c || hs_label_is_icmp(r->label))   /* an ICMP error is not one of its segments */
         return TAP_PACKET_DONT_REDRAW;
     conn_acc *a = acc_of(log, c->id);
     int dir = sender_dir(c, r);
@@ -380,7 +380,7 @@ static void col_closer(GString *s, const row *w)
 /* Every anomaly of the attempt, by its expert info name without "hs.". */
 static void col_anomalies(GString *s, const row *w)
 {
-    uint32_t all = w->c->anomalies | hs_conn_final_anomalies(w->c);
+    hs_anomalies all = w->c->anomalies | hs_conn_final_anomalies(w->c);
     if (!all) {
         g_string_append(s, "(empty)");
         return;

@@ -69,6 +69,9 @@ static int hf_opt_mptcp = -1, hf_opt_note = -1;
 static int hf_accept = -1, hf_retry_delay = -1, hf_syn_retries = -1, hf_synack_retries = -1;
 static int hf_connect_time = -1, hf_close_duration = -1, hf_vantage = -1;
 static int hf_outcome = -1, hf_close_kind = -1;
+static int hf_icmp_type = -1, hf_icmp_code = -1, hf_icmp_from = -1, hf_icmp_frame = -1;
+static int hf_rst_origin = -1, hf_rst_ttl_delta = -1, hf_synack_ttl_delta = -1;
+static int hf_first_data = -1, hf_first_response = -1;
 
 static int ett_hs = -1, ett_step = -1, ett_conn = -1, ett_frames = -1, ett_rtt = -1, ett_nego = -1;
 static int ett_timing = -1;
@@ -113,6 +116,11 @@ static ei_register_info ei[] = {
     HS_EI(HS_AN_REVIVED,          PI_SEQUENCE, PI_WARN, "The handshake or data goes on after the attempt was refused or reset"),
     HS_EI(HS_AN_DATA_EARLY,       PI_SEQUENCE, PI_NOTE, "Data before the handshake completed"),
     HS_EI(HS_AN_DATA_NONE,        PI_SEQUENCE, PI_NOTE, "Established connection closed with no payload either way"),
+    HS_EI(HS_AN_ICMP_UNREACHABLE, PI_SEQUENCE, PI_WARN, "An ICMP/ICMPv6 error (destination unreachable, administratively prohibited or time exceeded) answers a segment of the attempt"),
+    HS_EI(HS_AN_RST_INJECTED,     PI_SECURITY, PI_WARN, "RST whose hop count or IP ID does not fit its sender's other packets: sent by a middlebox (or injected)"),
+    HS_EI(HS_AN_SYNACK_PROXY,     PI_SEQUENCE, PI_NOTE, "The SYN+ACK's hop count differs from the responder's later packets: a SYN proxy or a TCP-terminating middlebox answered the SYN"),
+    HS_EI(HS_AN_LISTEN_OVERFLOW,  PI_SEQUENCE, PI_WARN, "The responder answers the handshake's ACK with its SYN+ACK again (or an RST): its accept queue was full (or the ACK was lost after the capture point)"),
+    HS_EI(HS_AN_SEG_OVER_MSS,     PI_PROTOCOL, PI_NOTE, "Payload larger than the MSS its receiver announced: segmentation offload at the capture host, or a middlebox"),
 #undef HS_EI
     { &ei_open,  { "hs.open",  PI_SEQUENCE, PI_CHAT, "Opening handshake step", EXPFILL } },
     { &ei_close, { "hs.close", PI_SEQUENCE, PI_CHAT, "Close step", EXPFILL } },
@@ -160,6 +168,16 @@ static const hs_result *analyse(packet_info *pinfo, const hs_input *in)
     return hs_engine_add(engine, in->stream, &seg);
 }
 
+/* An ICMP error: linked to the attempt whose segment it quotes, if any. */
+static const hs_result *analyse_icmp(packet_info *pinfo, const hs_quoted *q)
+{
+    hs_icmp m = { time_ns(&pinfo->abs_ts), pinfo->num, q->v6, q->type, q->code, q->seg };
+    const hs_result *r = hs_engine_icmp(engine, q->stream, &m);
+    if (r)
+        hs_capture_keep_icmp_from(pinfo->num, q->from);
+    return r;
+}
+
 /* tshark -2 dissects its first pass without taps, where the segment comes
  * from, and without a tree unless the two_pass preference asks for one.
  * Say so once, then analyse on the second pass, which runs taps: values as
@@ -186,10 +204,14 @@ static const hs_result *result_of(packet_info *pinfo, proto_tree *tree)
     if (!engine || (PINFO_FD_VISITED(pinfo) && (!blind || pinfo->num <= last_analysed)))
         return NULL;
     hs_input in;
-    switch (hs_input_read(pinfo, tree, &in)) {
+    hs_quoted q;
+    switch (hs_input_read(pinfo, tree, &in, &q)) {
     case HS_READ_OK:
         last_analysed = pinfo->num;
         return analyse(pinfo, &in);
+    case HS_READ_QUOTED:
+        last_analysed = pinfo->num;
+        return analyse_icmp(pinfo, &q);
     case HS_READ_BLIND:
         first_pass_blind();
         return NULL;
@@ -229,6 +251,10 @@ static void add_timing(proto_tree *tree, tvbuff_t *tvb, const hs_conn *c)
         add_time(tt, tvb, hf_connect_time, c->open_ns - c->syn_ns);
     if (c->fin_ns && c->closed_ns)
         add_time(tt, tvb, hf_close_duration, c->closed_ns - c->fin_ns);
+    if (c->data_ns && c->open_ns)
+        add_time(tt, tvb, hf_first_data, c->data_ns - c->open_ns);
+    if (c->response_ns)
+        add_time(tt, tvb, hf_first_response, c->response_ns - c->data_ns);
     hs_vantage v = hs_vantage_of(c);
     if (v != HS_VANTAGE_NONE)
         proto_item_set_generated(proto_tree_add_string(tt, hf_vantage, tvb, 0, 0, hs_vantage_name(v)));
@@ -244,6 +270,29 @@ static void add_outcome(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, con
     hs_close_kind k = hs_close_kind_of(c);
     if (k != HS_CK_NONE)
         proto_item_set_generated(proto_tree_add_string(tree, hf_close_kind, tvb, 0, 0, hs_close_kind_name(k)));
+}
+
+static inline bool kept(proto_tree *tree, int hf);
+
+/* Who stopped it: the ICMP error that answered it, and whether the same
+ * host sent the SYN+ACK and the responder's later packets. */
+static void add_diagnosis(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const hs_conn *c)
+{
+    if (c->icmp_frame) {
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_icmp_frame, tvb, 0, 0, c->icmp_frame));
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_icmp_type, tvb, 0, 0, c->icmp_type));
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_icmp_code, tvb, 0, 0, c->icmp_code));
+        const hs_capture_endpoint *from = hs_capture_icmp_from(c->icmp_frame);
+        if (from && kept(tree, hf_icmp_from)) {
+            GString *s = g_string_new(NULL);
+            hs_capture_put_endpoint(s, from, false);
+            proto_item_set_generated(proto_tree_add_string(tree, hf_icmp_from, tvb, 0, 0,
+                                                           wmem_strdup(HS_PACKET_POOL(pinfo), s->str)));
+            g_string_free(s, TRUE);
+        }
+    }
+    if (c->flags & HS_CONN_SYNACK_TTL)
+        proto_item_set_generated(proto_tree_add_int(tree, hf_synack_ttl_delta, tvb, 0, 0, c->synack_ttl_delta));
 }
 
 /* Our fields' header_field_info by id (our_first + i), kept at
@@ -288,7 +337,8 @@ static inline bool kept(proto_tree *tree, int hf)
  * hs.step need not pay for thirty items it drops). */
 static const int *const conn_fields[] = {
     &hf_stream, &hf_attempt, &hf_initiator, &hf_responder, &hf_outcome, &hf_close_kind, &hf_conn_state, &hf_history,
-    &hf_close_initiator,
+    &hf_close_initiator, &hf_icmp_frame, &hf_icmp_type, &hf_icmp_code, &hf_icmp_from, &hf_synack_ttl_delta,
+    &hf_first_data, &hf_first_response,
     &hf_packets, &hf_duration, &hf_last, &hf_rtt_syn_synack, &hf_rtt_synack_ack, &hf_rtt_handshake,
     &hf_rtt_note, &hf_syn_retries, &hf_synack_retries, &hf_connect_time, &hf_close_duration, &hf_vantage,
     &hf_frame[HS_STEP_SYN], &hf_frame[HS_STEP_SYNACK], &hf_frame[HS_STEP_ACK], &hf_frame[HS_STEP_FIN1],
@@ -419,7 +469,8 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
     proto_item_set_generated(ti);
     proto_item_set_generated(proto_tree_add_uint(ct, hf_stream, tvb, 0, 0, c->stream));
     proto_item_set_generated(proto_tree_add_uint(ct, hf_attempt, tvb, 0, 0, c->attempt));
-    add_endpoints(ct, tvb, pinfo, r);
+    if (!hs_label_is_icmp(r->label))
+        add_endpoints(ct, tvb, pinfo, r);
     proto_item_set_generated(proto_tree_add_string(ct, hf_conn_state, tvb, 0, 0,
         hs_conn_state_name(hs_conn_state_of(c))));
     proto_item_set_generated(proto_tree_add_string(ct, hf_history, tvb, 0, 0, hs_history_of(c)));
@@ -436,6 +487,7 @@ static void add_connection(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
     add_rtt(ct, tvb, c);
     add_timing(ct, tvb, c);
     add_outcome(ct, tvb, pinfo, c);
+    add_diagnosis(ct, tvb, pinfo, c);
     if (final_values(pinfo) && pinfo->num == c->last_frame)
         proto_item_set_generated(proto_tree_add_boolean(ct, hf_last, tvb, 0, 0, TRUE));
 }
@@ -512,7 +564,21 @@ static bool chat_seen(packet_info *pinfo, proto_tree *tree)
            have_tap_listener(expert_tap) || col_get_text(pinfo->cinfo, COL_EXPERT);
 }
 
-static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *ti, uint32_t anomalies,
+/* hs.rst.injected with its evidence: the hop counts, the IP IDs. */
+static void rst_evidence(packet_info *pinfo, proto_item *ti, const hs_result *r)
+{
+    char ttl[96] = "", ipid[96] = "";
+    if (r->evidence & HS_EVID_TTL)
+        snprintf(ttl, sizeof ttl, "; hop count %u, %+d from its sender's other packets",
+                 (unsigned)r->ttl, (int)r->ttl_delta);
+    if (r->evidence & HS_EVID_IPID)
+        snprintf(ipid, sizeof ipid, "; IP ID 0x%04x does not follow its sender's 0x%04x",
+                 (unsigned)r->ipid, (unsigned)r->ipid_last);
+    expert_add_info_format(pinfo, ti, &ei_anomaly[HS_AN_RST_INJECTED],
+                           "RST from a middlebox suspected%s%s", ttl, ipid);
+}
+
+static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *ti, hs_anomalies anomalies,
                        const hs_result *r)
 {
     if (r->step[0] && chat_seen(pinfo, tree))
@@ -521,7 +587,10 @@ static void add_expert(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, prot
     for (int a = 0; a < HS_AN_COUNT && (anomalies >> a); a++) {
         if (!(anomalies & HS_AN_BIT(a)))
             continue;
-        expert_add_info(pinfo, ti, &ei_anomaly[a]);
+        if (a == HS_AN_RST_INJECTED)
+            rst_evidence(pinfo, ti, r);
+        else
+            expert_add_info(pinfo, ti, &ei_anomaly[a]);
         if (tree)   /* hs.anomaly: the expert's short name, for -T fields and columns */
             proto_item_set_generated(proto_tree_add_string(tree, hf_anomaly, tvb, 0, 0,
                 hs_anomaly_name((enum hs_anomaly)a) + 3));
@@ -580,7 +649,7 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     const hs_conn *c = hs_engine_conn(engine, r->conn, &conn_view);
     const hs_label_info *li = hs_label_info_of((hs_label)r->label);
     /* Verdicts that need the future are known once the file has been read. */
-    uint32_t anomalies = r->anomalies |
+    hs_anomalies anomalies = r->anomalies |
         (final_values(pinfo) ? hs_final_anomalies(c, r, pinfo->num) : 0);
 
     if (r->label)
@@ -598,10 +667,15 @@ static int dissect_hs(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
             proto_item_append_text(ti, ": %s%s", li->text, (r->flags & HS_RES_RETRANS) ? " (retransmission)" : "");
             ti = add_step(ht, tvb, pinfo, r, c);
         }
-        if (kept(ht, hf_role))
+        if (!hs_label_is_icmp(r->label) && kept(ht, hf_role))
             proto_item_set_generated(proto_tree_add_string(ht, hf_role, tvb, 0, 0,
                 hs_role_name((r->flags & HS_RES_RESPONDER) ? HS_RESPONDER : HS_INITIATOR)));
-        if (r->accept && kept(ht, hf_accept))
+        if (r->origin && kept(ht, hf_rst_origin))
+            proto_item_set_generated(proto_tree_add_string(ht, hf_rst_origin, tvb, 0, 0,
+                hs_origin_name((hs_origin)r->origin)));
+        if ((r->evidence & HS_EVID_TTL_SEEN) && kept(ht, hf_rst_ttl_delta))
+            proto_item_set_generated(proto_tree_add_int(ht, hf_rst_ttl_delta, tvb, 0, 0, r->ttl_delta));
+        if (r->accept && !hs_label_is_icmp(r->label) && kept(ht, hf_accept))
             add_accept(ht, tvb, r);
         if (kept(ht, hf_state_init))
             proto_item_set_generated(proto_tree_add_string(ht, hf_state_init, tvb, 0, 0,
@@ -704,9 +778,27 @@ void proto_register_hs(void)
         { &hf_close_duration, { "Close duration", "hs.close.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
           "First FIN to the last close step (both FINs acknowledged)", HFILL } },
         { &hf_outcome, { "Outcome", "hs.outcome", FT_STRING, BASE_NONE, NULL, 0,
-          "Why the attempt ended as it did: established, refused (RST answering the SYN), no answer (SYN never answered, its retries due before the capture ended), ended too soon (the capture ends before Linux's next SYN retry would be due), challenged (the SYN met an older connection, which answered with a challenge ACK), reset by initiator (RST after the SYN+ACK), incomplete (the SYN+ACK never acknowledged), no handshake seen; final once the capture has been read", HFILL } },
+          "Why the attempt ended as it did: established, refused (RST answering the SYN), no answer (SYN never answered, its retries due before the capture ended), ended too soon (the capture ends before Linux's next SYN retry would be due), challenged (the SYN met an older connection, which answered with a challenge ACK), reset by initiator (RST after the SYN+ACK), unreachable (an ICMP/ICMPv6 error quoted the SYN and the responder sent nothing), incomplete (the SYN+ACK never acknowledged), no handshake seen; final once the capture has been read", HFILL } },
         { &hf_close_kind, { "Close", "hs.close.kind", FT_STRING, BASE_NONE, NULL, 0,
           "How the established connection closed: 4-packet, 3-packet, simultaneous, reset after close (an RST instead of the last ACK), close then reset (a FIN, then an RST), abort (an RST without a FIN), incomplete, never closed", HFILL } },
+        { &hf_icmp_frame, { "ICMP error in frame", "hs.icmp.frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
+          "The first ICMP/ICMPv6 error (destination unreachable, administratively prohibited, time exceeded) that quotes a segment of this attempt", HFILL } },
+        { &hf_icmp_type, { "ICMP type", "hs.icmp.type", FT_UINT8, BASE_DEC, NULL, 0,
+          "Of that error: ICMP 3 destination unreachable, 11 time exceeded; ICMPv6 1 destination unreachable, 3 time exceeded", HFILL } },
+        { &hf_icmp_code, { "ICMP code", "hs.icmp.code", FT_UINT8, BASE_DEC, NULL, 0,
+          "Of that error: e.g. ICMP 3/3 port unreachable, 3/13 administratively prohibited; ICMPv6 1/1 administratively prohibited, 1/4 port unreachable", HFILL } },
+        { &hf_icmp_from, { "ICMP error from", "hs.icmp.from", FT_STRING, BASE_NONE, NULL, 0,
+          "Who sent that error: a router or firewall on the path, or the responder's host", HFILL } },
+        { &hf_rst_origin, { "RST origin", "hs.rst.origin", FT_STRING, BASE_NONE, NULL, 0,
+          "On an RST: peer (its hop count, and its IP ID where the sender's are sequential, fit its sender's other packets) or middlebox suspected (they do not); absent where its sender sent nothing before to compare with", HFILL } },
+        { &hf_rst_ttl_delta, { "RST hop count difference", "hs.rst.ttl_delta", FT_INT8, BASE_DEC, NULL, 0,
+          "The RST's hop count (IPv4 TTL, IPv6 hop limit) minus the nearest of its sender's other packets' (0: within their range)", HFILL } },
+        { &hf_synack_ttl_delta, { "SYN+ACK hop count difference", "hs.synack.ttl_delta", FT_INT8, BASE_DEC, NULL, 0,
+          "The SYN+ACK's hop count minus that of the first later packet of the responder with another one (0: all the same so far): not 0 when another host (a SYN proxy) answered the SYN", HFILL } },
+        { &hf_first_data, { "First data", "hs.time.first_data", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+          "The handshake's last step to the initiator's first payload", HFILL } },
+        { &hf_first_response, { "First response", "hs.time.first_response", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+          "The initiator's first payload to the responder's first payload after it: the server's think time plus a round trip", HFILL } },
         { &hf_vantage, { "Vantage point", "hs.vantage", FT_STRING, BASE_NONE, NULL, 0,
           "Where the capture was taken, from the validated handshake legs: near initiator (SYN to SYN+ACK is 80% or more of the round trip), near responder (20% or less) or in between; absent without both legs or under 0.1 ms", HFILL } },
         { &hf_opt_summary, { "Negotiation", "hs.opt.summary", FT_STRING, BASE_NONE, NULL, 0,

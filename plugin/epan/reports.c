@@ -291,7 +291,7 @@ static void count_conn(stats_tree *st, tree_data *td, const packet_info *pinfo, 
         if (!f || f == prev)
             continue;
         prev = f;
-        uint32_t a = hs_final_anomalies(c, r, f);
+        hs_anomalies a = hs_final_anomalies(c, r, f);
         for (int j = 0; j < FINAL_SLOTS; j++)
             if (a & HS_AN_BIT(final_anomalies[j]))
                 now[j]++;

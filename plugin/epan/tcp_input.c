@@ -20,31 +20,48 @@
  *
  * Which TCP layer: the innermost one that is not a header quoted inside an
  * ICMP or ICMPv6 error (those come after the ICMP layer in pinfo->layers).
+ * The IP header it came in is the last IPv4 or IPv6 layer before it: its
+ * hop count and identification come from the "ip" and "ipv6" taps, which
+ * IP queues before it dissects the payload, one entry a header, the same
+ * way (or from ip.ttl, ip.id and ipv6.hlim in a tree).
+ *
+ * An ICMP or ICMPv6 error quoting a TCP header is read the same way: the
+ * quoted header is a TCP layer after the ICMP one, with its own tap entry
+ * when TCP could decode the whole header (an 8-byte quote, as RFC 792
+ * routers send, has no flags and gets none: it is not read), and the
+ * error's type and code are what ICMP keeps for the frame (icmp_info_t).
  */
 #include "tcp_input.h"
 
 #include <string.h>
 
+#include <epan/proto_data.h>
 #include <epan/tap.h>
+#include <epan/dissectors/packet-icmp.h>
+#include <epan/dissectors/packet-ip.h>
 #include <epan/dissectors/packet-tcp.h>
 
-static int proto_tcp = -1, proto_icmp = -1, proto_icmpv6 = -1;
-static int tcp_tap = -1;
+static int proto_tcp = -1, proto_icmp = -1, proto_icmpv6 = -1, proto_ip = -1, proto_ipv6 = -1;
+static int tcp_tap = -1, ip_tap = -1, ipv6_tap = -1;
 static int pass_tap = -1;               /* our own: does this pass run taps? */
-static int tcp_listener;                /* the listener's identity */
-static bool listening;
+/* The taps read, and our listeners' identities (no callbacks: they only
+ * keep the dissectors queueing). */
+static const char *const tap_names[] = { "tcp", "ip", "ipv6" };
+static int listeners[G_N_ELEMENTS(tap_names)];
+static bool listening[G_N_ELEMENTS(tap_names)];
 static dissector_handle_t post;         /* ours, for the wanted fields */
 static bool tree_fields;                /* the tree source is on */
 static bool option_fields;              /* option values are read from the tree */
 
 /* Tree fields, resolved in the handoff: the segment's, then its options'. */
 enum {
-    IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_WIN, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE, IN_SEGMENT,
+    IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_WIN, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE,
+    IN_TTL, IN_IPID, IN_HLIM, IN_QUOTED_SEQ, IN_SEGMENT,
     IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TSVAL, IN_TFO_REQUEST, IN_TFO_COOKIE, IN_COUNT
 };
 static const char *const in_names[IN_COUNT] = {
     "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "tcp.window_size", "icmp", "icmpv6",
-    "tcp.options.mptcp.subtype",
+    "tcp.options.mptcp.subtype", "ip.ttl", "ip.id", "ipv6.hlim", "tcp.seq",
     "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
     "tcp.options.tfo.request",
     "tcp.options.tfo.cookie",
@@ -56,7 +73,11 @@ void hs_input_handoff(void)
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    proto_ip = proto_get_id_by_filter_name("ip");
+    proto_ipv6 = proto_get_id_by_filter_name("ipv6");
     tcp_tap = find_tap_id("tcp");
+    ip_tap = find_tap_id("ip");
+    ipv6_tap = find_tap_id("ipv6");
     pass_tap = register_tap("hs.pass");
     for (int i = 0; i < IN_COUNT; i++)
         in_hf[i] = proto_registrar_get_id_byname(in_names[i]);
@@ -75,22 +96,25 @@ void hs_input_start(dissector_handle_t handle, bool segment_fields, bool options
                 g_array_append_val(wanted, in_hf[i]);
         set_postdissector_wanted_hfids(post, wanted);
     }
-    if (listening || tcp_tap < 0)
-        return;
-    GString *err = register_tap_listener("tcp", &tcp_listener, NULL, TL_IS_DISSECTOR_HELPER,
-                                         NULL, NULL, NULL, NULL);
-    if (err) {                          /* only if "tcp" had no tap: not a real Wireshark */
-        g_string_free(err, TRUE);
-        return;
+    for (size_t i = 0; i < G_N_ELEMENTS(tap_names); i++) {
+        if (listening[i])
+            continue;
+        GString *err = register_tap_listener(tap_names[i], &listeners[i], NULL, TL_IS_DISSECTOR_HELPER,
+                                             NULL, NULL, NULL, NULL);
+        if (err)                        /* only if there is no such tap: not a real Wireshark */
+            g_string_free(err, TRUE);
+        else
+            listening[i] = true;
     }
-    listening = true;
 }
 
 void hs_input_stop(void)
 {
-    if (listening)
-        remove_tap_listener(&tcp_listener);
-    listening = false;
+    for (size_t i = 0; i < G_N_ELEMENTS(tap_names); i++) {
+        if (listening[i])
+            remove_tap_listener(&listeners[i]);
+        listening[i] = false;
+    }
     if (post)
         set_postdissector_wanted_hfids(post, NULL);
     tree_fields = option_fields = false;
@@ -98,18 +122,58 @@ void hs_input_stop(void)
 
 /* ---- 1. the tcp tap ---------------------------------------------------- */
 
-/* How many TCP layers come before the first ICMP or ICMPv6 one. */
-static int real_tcp_layers(const packet_info *pinfo)
+/* Where the layers are: the TCP layers before the first ICMP or ICMPv6
+ * one (the real ones), the IP header of the innermost of them, and what
+ * follows an ICMP layer. */
+typedef struct layer_walk {
+    int tcp;                /* real TCP layers */
+    int ip_tap, ip_idx;     /* the innermost real one's IP header: its tap and entry, -1: none */
+    int icmp;               /* proto_icmp or proto_icmpv6, 0: none */
+    bool quoted;            /* a TCP layer after the ICMP one */
+} layer_walk;
+
+static layer_walk walk_layers(const packet_info *pinfo)
 {
-    int n = 0;
+    layer_walk l = { 0, -1, -1, 0, false };
+    int n4 = 0, n6 = 0, last_ip = -1, last_idx = -1;
     for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
         int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
-        if (id == proto_tcp)
-            n++;
-        else if (id == proto_icmp || id == proto_icmpv6)
-            break;
+        if (id == proto_ip) {
+            last_ip = ip_tap;
+            last_idx = n4++;
+        } else if (id == proto_ipv6) {
+            last_ip = ipv6_tap;
+            last_idx = n6++;
+        } else if (id == proto_tcp) {
+            if (l.icmp) {
+                l.quoted = true;
+                break;
+            }
+            l.tcp++;
+            l.ip_tap = last_ip;
+            l.ip_idx = last_idx;
+        } else if ((id == proto_icmp || id == proto_icmpv6) && !l.icmp) {
+            l.icmp = id;
+        }
     }
-    return n;
+    return l;
+}
+
+/* The hop count and identification of the IP header at tap entry idx. */
+static void from_ip_tap(int tap, int idx, hs_segment *seg)
+{
+    const void *d = idx >= 0 ? fetch_tapped_data(tap, idx) : NULL;
+    if (!d)
+        return;
+    if (tap == ip_tap) {
+        const ws_ip4 *ip = (const ws_ip4 *)d;
+        seg->ttl = ip->ip_ttl;
+        seg->ipid = ip->ip_id;
+        seg->have |= HS_HAVE_TTL | HS_HAVE_IPID;
+    } else {
+        seg->ttl = ((const ws_ip6 *)d)->ip6_hop;
+        seg->have |= HS_HAVE_TTL;
+    }
 }
 
 /* The tcp_info_t of the innermost real TCP layer.  TCP queues one per
@@ -159,8 +223,9 @@ static bool pass_runs_taps(packet_info *pinfo)
 
 /* ---- 2. tree fields ------------------------------------------------------ */
 
-/* tcp.flags of the innermost TCP layer before any ICMP one, NULL if none. */
-static const field_info *tree_tcp_flags(proto_tree *tree)
+/* tcp.flags of the innermost TCP layer before any ICMP one, or with
+ * `quoted`, of the first after it; NULL if none. */
+static const field_info *tree_tcp_flags(proto_tree *tree, bool quoted)
 {
     GPtrArray *flags = proto_get_finfo_ptr_array(tree, in_hf[IN_FLAGS]);
     int quoted_after = G_MAXINT;
@@ -174,10 +239,48 @@ static const field_info *tree_tcp_flags(proto_tree *tree)
     }
     for (guint k = 0; flags && k < flags->len; k++) {
         const field_info *fi = (const field_info *)g_ptr_array_index(flags, k);
-        if (fi->total_layer_num < quoted_after && (!best || fi->proto_layer_num > best->proto_layer_num))
+        if (quoted ? fi->total_layer_num > quoted_after && (!best || fi->proto_layer_num < best->proto_layer_num)
+                   : fi->total_layer_num < quoted_after && (!best || fi->proto_layer_num > best->proto_layer_num))
             best = fi;
     }
     return best;
+}
+
+/* The value of the last field `which` added before the layer of `before`:
+ * the IP header's, for a TCP header. */
+static bool read_before(proto_tree *tree, int which, const field_info *before, guint32 *out, int *layer)
+{
+    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[which]);
+    field_info *best = NULL;
+    for (guint k = 0; arr && k < arr->len; k++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
+        if (fi->total_layer_num < before->total_layer_num && (!best || fi->total_layer_num > best->total_layer_num))
+            best = fi;
+    }
+    if (!best || best->total_layer_num <= *layer)
+        return false;
+    *layer = best->total_layer_num;
+    *out = HS_FI_UINT(best);
+    return true;
+}
+
+/* The hop count and identification of the IP header before TCP's. */
+static void tree_ip(proto_tree *tree, const field_info *flags, hs_segment *seg)
+{
+    guint32 v;
+    int layer = 0;
+    if (read_before(tree, IN_TTL, flags, &v, &layer)) {
+        seg->ttl = (uint8_t)v;
+        seg->have = (uint8_t)((seg->have | HS_HAVE_TTL) & ~HS_HAVE_IPID);
+        if (read_before(tree, IN_IPID, flags, &v, &(int){ layer - 1 })) {
+            seg->ipid = (uint16_t)v;
+            seg->have |= HS_HAVE_IPID;
+        }
+    }
+    if (read_before(tree, IN_HLIM, flags, &v, &layer)) {   /* an IPv6 header after that one */
+        seg->ttl = (uint8_t)v;
+        seg->have = (uint8_t)((seg->have | HS_HAVE_TTL) & ~HS_HAVE_IPID);
+    }
 }
 
 static bool read_field(proto_tree *tree, int which, int layer, guint32 *out)
@@ -211,6 +314,7 @@ static bool from_tree(packet_info *pinfo, proto_tree *tree, const field_info *fl
     in->dst = &pinfo->dst;
     in->sport = pinfo->srcport;
     in->dport = pinfo->destport;
+    tree_ip(tree, flags_fi, &in->seg);
     guint32 subtype;
     if (option_value(tree, IN_MPTCP_SUBTYPE, flags_fi, &subtype) && subtype == 0)   /* MP_CAPABLE */
         in->seg.opts |= HS_OPT_MPC;
@@ -281,18 +385,58 @@ static void read_options(proto_tree *tree, const field_info *flags, hs_input *in
 
 /* ---- the entry point ---------------------------------------------------- */
 
-hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in)
+/* An ICMP or ICMPv6 error's quoted TCP header, and the error itself. */
+static hs_read read_quoted(packet_info *pinfo, proto_tree *tree, const layer_walk *l, hs_quoted *q)
+{
+    const icmp_info_t *icmp = (const icmp_info_t *)p_get_proto_data(wmem_file_scope(), pinfo, l->icmp, 0);
+    if (!icmp || !l->quoted)
+        return HS_READ_NONE;
+    q->v6 = l->icmp == proto_icmpv6;
+    q->type = icmp->type;
+    q->code = icmp->code;
+    q->from = &pinfo->src;              /* ICMP leaves the outer header's addresses in place */
+    /* Its tap entry follows the real layers' (an 8-byte quote has none). */
+    const tcp_info_t *t = (const tcp_info_t *)fetch_tapped_data(tcp_tap, l->tcp);
+    const field_info *flags = tree && tree_fields ? tree_tcp_flags(tree, true) : NULL;
+    guint32 v;
+    if (t) {
+        q->seg.flags = t->th_flags;
+        q->seg.seq = t->th_rawseq;
+        q->seg.ack = t->th_rawack;
+        q->stream = t->th_stream;
+    } else if (flags && read_field(tree, IN_STREAM, flags->proto_layer_num, &q->stream) &&
+               /* Inside ICMPv4, TCP gives the absolute number as tcp.seq, first. */
+               (read_field(tree, IN_SEQ, flags->proto_layer_num, &q->seg.seq) ||
+                read_field(tree, IN_QUOTED_SEQ, flags->proto_layer_num, &q->seg.seq))) {
+        q->seg.flags = (uint16_t)HS_FI_UINT((field_info *)flags);
+        if (read_field(tree, IN_ACK, flags->proto_layer_num, &v))
+            q->seg.ack = v;
+    } else {
+        return tree_fields || pass_runs_taps(pinfo) ? HS_READ_NONE : HS_READ_BLIND;
+    }
+    q->seg.have = HS_HAVE_SEQ | HS_HAVE_ACK;
+    return HS_READ_OK;
+}
+
+hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in, hs_quoted *q)
 {
     memset(in, 0, sizeof *in);
-    int layers = real_tcp_layers(pinfo);
-    if (!layers)
-        return HS_READ_NONE;
-    const tcp_info_t *t = tapped_tcp(layers);
-    const field_info *flags = tree && tree_fields ? tree_tcp_flags(tree) : NULL;
-    if (t)
+    layer_walk l = walk_layers(pinfo);
+    if (!l.tcp) {
+        if (!l.icmp)
+            return HS_READ_NONE;
+        memset(q, 0, sizeof *q);
+        hs_read got = read_quoted(pinfo, tree, &l, q);
+        return got == HS_READ_OK ? HS_READ_QUOTED : got;
+    }
+    const tcp_info_t *t = tapped_tcp(l.tcp);
+    const field_info *flags = tree && tree_fields ? tree_tcp_flags(tree, false) : NULL;
+    if (t) {
         from_tap(t, in);
-    else if (!from_tree(pinfo, tree, flags, in))
+        from_ip_tap(l.ip_tap, l.ip_idx, &in->seg);
+    } else if (!from_tree(pinfo, tree, flags, in)) {
         return tree_fields || pass_runs_taps(pinfo) ? HS_READ_NONE : HS_READ_BLIND;
+    }
     if (option_fields && flags)
         read_options(tree, flags, in);
     /* A header without its sequence number (truncated) cannot take a step. */

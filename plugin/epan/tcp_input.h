@@ -18,8 +18,18 @@ typedef struct hs_input {
     guint32        sport, dport;
 } hs_input;
 
+/* An ICMP or ICMPv6 error quoting a TCP header. */
+typedef struct hs_quoted {
+    hs_segment     seg;           /* the quoted header's flags, seq and ack */
+    guint32        stream;        /* its tcp.stream */
+    bool           v6;            /* ICMPv6 */
+    guint8         type, code;
+    const address *from;          /* who sent the error: a router, a firewall, the host */
+} hs_quoted;
+
 typedef enum hs_read {
     HS_READ_OK,      /* a segment was read */
+    HS_READ_QUOTED,  /* an ICMP error quoting a TCP header was read */
     HS_READ_NONE,    /* no TCP layer to analyse (or one TCP could not decode) */
     HS_READ_BLIND    /* TCP is there, but this pass runs no taps and the tree
                         has no TCP fields: tshark -2's first pass */
@@ -36,8 +46,10 @@ void hs_input_start(dissector_handle_t handle, bool segment_fields, bool options
 void hs_input_stop(void);
 
 /* Read the innermost TCP layer that is not a header quoted in an ICMP or
- * ICMPv6 error: from the tcp tap when this pass runs taps, else from the
- * tree fields when there are any; its options from the tree when asked. */
-hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in);
+ * ICMPv6 error, with its IP header's hop count and identification: from
+ * the taps when this pass runs taps, else from the tree fields when there
+ * are any; its options from the tree when asked.  A packet without such a
+ * layer may be an ICMP error quoting one: then *q is read. */
+hs_read hs_input_read(packet_info *pinfo, proto_tree *tree, hs_input *in, hs_quoted *q);
 
 #endif /* HS_TCP_INPUT_H */
