@@ -188,9 +188,9 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
                   (c->first_frame <= c->step_frame[s] && c->step_frame[s] <= c->last_frame));
     INVARIANT((c->anomalies & r->anomalies) == r->anomalies);
 
-    uint32_t fin = hs_final_anomalies(c, r, frame);
+    hs_anomalies fin = hs_final_anomalies(c, r, frame);
     INVARIANT((fin & ~HS_AN_FINAL_MASK) == 0);
-    uint32_t all = r->anomalies | (final ? fin : 0);
+    hs_anomalies all = r->anomalies | (final ? fin : 0);
     for (int a = 0; a < HS_AN_COUNT; a++)    /* hs.anomaly and the expert infos */
         if (all & HS_AN_BIT(a))
             INVARIANT(hs_anomaly_name((enum hs_anomaly)a) != NULL);

@@ -90,7 +90,8 @@ def key(a, b, attempt):
 def expected_from_packets(ts, cap):
     """Per attempt, from two-pass per-packet fields: its final values and
     packets / IP bytes by sending endpoint."""
-    out = ts.run(["-2", "-r", cap, "-Y", "hs.attempt", "-T", "fields", "-E", "occurrence=l",
+    # An ICMP error linked to an attempt is not one of its segments.
+    out = ts.run(["-2", "-r", cap, "-Y", "hs.attempt && !icmp && !icmpv6", "-T", "fields", "-E", "occurrence=l",
                   "-e", "hs.initiator", "-e", "hs.responder", "-e", "hs.attempt", "-e", "hs.stream",
                   "-e", "hs.conn_state", "-e", "hs.history", "-e", "hs.conn.last",
                   "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.len", "-e", "ipv6.plen"])

@@ -29,16 +29,19 @@ GOLDEN_FIELDS = [
     # per packet: the same in one pass and two
     "frame.number", "hs.step", "hs.label", "hs.seq", "hs.ack", "hs.valid", "hs.attempt",
     "hs.role", "hs.state.initiator", "hs.state.responder", "hs.accept", "hs.retry_delay",
+    "hs.rst.origin", "hs.rst.ttl_delta",
     # per connection: final with -2, so far in one pass
     "hs.conn_state", "hs.history", "hs.close.initiator", "hs.anomaly", "hs.opt.summary",
     "hs.rtt.syn_synack", "hs.rtt.synack_ack", "hs.rtt.handshake", "hs.syn.retries", "hs.synack.retries",
     "hs.connect_time", "hs.close.duration", "hs.vantage",
+    "hs.outcome", "hs.close.kind", "hs.icmp.frame", "hs.icmp.type", "hs.icmp.code", "hs.icmp.from",
+    "hs.synack.ttl_delta", "hs.time.first_data", "hs.time.first_response",
 ]
 # Boolean fields: -T fields prints 1/0 up to Wireshark 4.0, True/False from 4.2.
 BOOL_FIELDS = {"hs.valid", "hs.retransmission", "hs.conn.last", "hs.opt.wscale", "hs.opt.sack", "hs.opt.ts",
                "hs.opt.mptcp"}
 # The per-packet columns that single-pass and two-pass output must agree on.
-STEP_FIELDS = GOLDEN_FIELDS[:12]
+STEP_FIELDS = GOLDEN_FIELDS[:14]
 
 
 class Tshark:

@@ -150,6 +150,14 @@ def fields_table(ts, cap, opts=()):
     return [dict(zip(header, r.split("\t"))) for r in rows[1:]]
 
 
+def attempts(table):
+    """Each attempt's last segment's row, by (stream, attempt).  An ICMP
+    error linked to an attempt is not one of its segments (and has no
+    endpoints): its row is left out."""
+    return {(r["hs.stream"], r["hs.attempt"]): r for r in table
+            if r["hs.stream"] and not r["hs.label"].startswith("ICMP(")}
+
+
 def expect_equal(what, expected, actual):
     if expected != actual:
         hstest.diff(expected, actual, what)
@@ -162,10 +170,7 @@ def check_fields(tree, table, name):
     labels = collections.Counter(r["hs.label"] for r in table if r["hs.label"])
     anomalies = collections.Counter("hs." + a for r in table if r["hs.anomaly"]
                                     for a in r["hs.anomaly"].split(","))
-    conns = {}
-    for r in table:
-        if r["hs.stream"]:
-            conns[(r["hs.stream"], r["hs.attempt"])] = r
+    conns = attempts(table)
     states = collections.Counter(r["hs.conn_state"] for r in conns.values())
     closers = collections.Counter(r["hs.close.initiator"] for r in conns.values()
                                   if r["hs.close.initiator"])
@@ -218,10 +223,7 @@ def section_rows(tree, title):
 
 def expected_lists(table, top):
     """The two failure lists as the tree must print them, from the fields."""
-    conns = {}
-    for r in table:
-        if r["hs.stream"]:
-            conns[(r["hs.stream"], r["hs.attempt"])] = r
+    conns = attempts(table)
     resp, init = {}, {}
     for r in conns.values():
         if r["hs.outcome"] in NOT_FAILED:

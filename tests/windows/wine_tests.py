@@ -59,7 +59,7 @@ def cmake_list(path, var):
 def tests(build):
     t = []
     for cap in sorted(glob.glob(f"{CAPS}/*.pcap") + glob.glob(f"{CAPS}/synthetic/*.pcap")
-                      + glob.glob(f"{CAPS}/real/*.pcap")):
+                      + glob.glob(f"{CAPS}/real/*.pcap") + glob.glob(f"{CAPS}/routed/*.pcap")):
         name = os.path.relpath(cap, CAPS)[:-len(".pcap")]
         t.append((f"golden.{name}", [f"{IT}/golden.py", build, cap, f"{SRC}/tests/expected/{name}.tsv"]))
     rep = os.path.join(SRC, "tests", "reports")
