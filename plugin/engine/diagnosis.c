@@ -42,6 +42,30 @@ static bool is_synack(const hs_segment *s)
 
 /* ---- the sender's IP headers -------------------------------------------------- */
 
+/* A side's IDs: one that follows the last extends the run.  One that does
+ * not, against a run already sequential, is an odd one out (a packet
+ * injected in its name, say) and leaves the run alone, unless the next
+ * follows it: then the sender's counter jumped, and the run starts over. */
+static void follow_ipid(hs_side *me, uint16_t id)
+{
+    if (!(me->flags & HS_SIDE_IPID)) {
+        me->ipid = id;
+        me->ipid_run = 0;
+        me->flags |= HS_SIDE_IPID;
+    } else if (ipid_follows(me->ipid, id)) {
+        me->ipid = id;
+        me->ipid_run = (uint8_t)(me->ipid_run < UINT8_MAX ? me->ipid_run + 1 : UINT8_MAX);
+        me->ipid_odd = 0;
+    } else if (me->ipid_run >= IPID_RUN && !(me->ipid_odd && ipid_follows(me->ipid_odd, id))) {
+        me->ipid_odd = id;
+    } else {
+        bool jumped = me->ipid_odd && ipid_follows(me->ipid_odd, id);
+        me->ipid = id;
+        me->ipid_run = jumped ? 1 : 0;
+        me->ipid_odd = 0;
+    }
+}
+
 /* A packet other than an RST: widen its side's range of hop counts and
  * follow its IDs. */
 static void learn(hs_side *me, const hs_segment *s)
@@ -56,13 +80,8 @@ static void learn(hs_side *me, const hs_segment *s)
             me->ttl_hi = s->ttl;
         }
     }
-    if ((s->have & HS_HAVE_IPID) && s->ipid) {
-        if (me->flags & HS_SIDE_IPID)
-            me->ipid_run = ipid_follows(me->ipid, s->ipid)
-                               ? (uint8_t)(me->ipid_run < UINT8_MAX ? me->ipid_run + 1 : UINT8_MAX) : 0;
-        me->ipid = s->ipid;
-        me->flags |= HS_SIDE_IPID;
-    }
+    if ((s->have & HS_HAVE_IPID) && s->ipid)
+        follow_ipid(me, s->ipid);
 }
 
 /* An RST against its sender's earlier packets: hs.rst.origin. */

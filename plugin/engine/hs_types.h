@@ -218,6 +218,7 @@ typedef struct hs_side {
     uint8_t  ttl_lo, ttl_hi;
     uint8_t  ipid_run;
     uint16_t ipid;
+    uint16_t ipid_odd;     /* the last ID that did not follow a sequence (0: none) */
     uint32_t last_frame;   /* its latest segment */
     int64_t  syn_ns;       /* when it last sent its SYN or SYN+ACK */
 } hs_side;
