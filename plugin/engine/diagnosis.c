@@ -85,7 +85,7 @@ static void learn(hs_side *me, const hs_segment *s)
 }
 
 /* An RST against its sender's earlier packets: hs.rst.origin. */
-static void rst_origin(const hs_side *me, const hs_segment *s, hs_result *r)
+static void rst_origin(hs_conn *c, const hs_side *me, const hs_segment *s, hs_result *r)
 {
     if ((s->have & HS_HAVE_TTL) && (me->flags & HS_SIDE_TTL)) {
         r->evidence |= HS_EVID_TTL_SEEN;
@@ -107,6 +107,7 @@ static void rst_origin(const hs_side *me, const hs_segment *s, hs_result *r)
         r->anomalies |= HS_AN_BIT(HS_AN_RST_INJECTED);
     } else if (r->evidence) {
         r->origin = HS_ORIGIN_PEER;
+        c->flags |= HS_CONN_RST_PEER;
     }
 }
 
@@ -169,7 +170,7 @@ void hs_diag_segment(hs_conn *c, int role, const hs_segment *s, hs_result *r)
     hs_side *me = &c->side[role];
     const hs_side *peer = &c->side[!role];
     if (is_rst(s)) {
-        rst_origin(me, s, r);
+        rst_origin(c, me, s, r);
     } else {
         if (role == HS_RESPONDER)
             synack_hops(c, me, s, r);

@@ -327,7 +327,8 @@ enum {
     HS_CONN_REVIVED     = 0x800,  /* went on after an accepted RST */
     HS_CONN_CHALLENGED  = 0x1000, /* its first SYN met an older connection, which challenged it */
     HS_CONN_UNREACHABLE = 0x2000, /* an ICMP/ICMPv6 error quoted its SYN */
-    HS_CONN_SYNACK_TTL  = 0x4000  /* synack_ttl_delta known */
+    HS_CONN_SYNACK_TTL  = 0x4000, /* synack_ttl_delta known */
+    HS_CONN_RST_PEER    = 0x8000  /* an RST judged sent by its peer (HS_AN_RST_INJECTED: one was not) */
 };
 
 /* What one segment did.  The engine keeps it per frame in HS_FRAME_BYTES

@@ -377,6 +377,58 @@ static void col_closer(GString *s, const row *w)
     g_string_append(s, dir == w->o ? "orig" : "resp");
 }
 
+/* SPEC section 10: why it ended so, how it closed, who stopped it. */
+static void put_name(GString *s, const char *name) { g_string_append(s, name ? name : UNSET); }
+
+static void col_outcome(GString *s, const row *w)
+{
+    hs_outcome o = hs_outcome_of(w->c, hs_capture_last_ns());
+    put_name(s, o != HS_OUT_NONE ? hs_outcome_name(o) : NULL);
+}
+
+static void col_close_kind(GString *s, const row *w)
+{
+    hs_close_kind k = hs_close_kind_of(w->c);
+    put_name(s, k != HS_CK_NONE ? hs_close_kind_name(k) : NULL);
+}
+
+static void col_icmp_type(GString *s, const row *w)
+{
+    if (w->c->icmp_frame)
+        put_count(s, w->c->icmp_type);
+    else
+        g_string_append(s, UNSET);
+}
+
+static void col_icmp_code(GString *s, const row *w)
+{
+    if (w->c->icmp_frame)
+        put_count(s, w->c->icmp_code);
+    else
+        g_string_append(s, UNSET);
+}
+
+static void col_icmp_from(GString *s, const row *w)
+{
+    const endpoint *from = hs_capture_icmp_from(w->c->icmp_frame);
+    if (from)
+        put_addr(s, from);
+    else
+        g_string_append(s, UNSET);
+}
+
+/* Where any of its RSTs came from: a middlebox if one did not fit its
+ * sender, else its peer if one was compared, else unknown. */
+static void col_rst_origin(GString *s, const row *w)
+{
+    const hs_conn *c = w->c;
+    put_name(s, (c->anomalies & HS_AN_BIT(HS_AN_RST_INJECTED)) ? hs_origin_name(HS_ORIGIN_MIDDLEBOX)
+                : (c->flags & HS_CONN_RST_PEER) ? hs_origin_name(HS_ORIGIN_PEER) : NULL);
+}
+
+static void col_first_data(GString *s, const row *w)     { put_span(s, w->c->open_ns, w->c->data_ns); }
+static void col_first_response(GString *s, const row *w) { put_span(s, w->c->data_ns, w->c->response_ns); }
+
 /* Every anomaly of the attempt, by its expert info name without "hs.". */
 static void col_anomalies(GString *s, const row *w)
 {
@@ -434,6 +486,14 @@ static const column columns[] = {
     { "hs.syn.retries", "count", col_syn_retries },
     { "hs.synack.retries", "count", col_synack_retries },
     { "hs.vantage", "string", col_vantage },
+    { "hs.outcome", "string", col_outcome },
+    { "hs.close.kind", "string", col_close_kind },
+    { "hs.icmp.type", "count", col_icmp_type },
+    { "hs.icmp.code", "count", col_icmp_code },
+    { "hs.icmp.from", "addr", col_icmp_from },
+    { "hs.rst.origin", "string", col_rst_origin },
+    { "hs.time.first_data", "interval", col_first_data },
+    { "hs.time.first_response", "interval", col_first_response },
     { "hs.opt.summary", "string", col_negotiation },
     { "hs.anomalies", "set[string]", col_anomalies },
 };
