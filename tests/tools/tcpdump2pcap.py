@@ -55,6 +55,23 @@ them, e.g. 2001:db8::1.40000.  All numbers are absolute (tcpdump -S).
    flags; "ack N" without "." writes the acknowledgment field without
    setting the ACK flag.
 
+IP header fields
+----------------
+
+After the protocol word, a parenthesized list (as tcpdump -v prints the
+IP header) may set fields of this packet's IP header:
+
+     10:00:00 IP (ttl 255, id 1000) 10.0.0.2.80 > 10.0.0.1.4000: R 7:7(0)
+     10:00:00 IP6 (hlim 3, hbh) 2001:db8::2.80 > 2001:db8::1.4000: R 7:7(0)
+
+   IP:  "ttl N" (default 64), "id N" (default: the source address's
+        counter; an explicit id does not advance the counter).
+   IP6: "hlim N" (default 64); "hbh" and/or "dstopt" put a Hop-by-Hop
+        and/or a Destination Options extension header (8 bytes, one PadN
+        option) between the IPv6 header and TCP (or ICMPv6), in the
+        order given.
+   The protocol word is required before the list.
+
 Common rules: the window defaults to 65535 (the raw 16-bit field, no
 scaling); "urg" defaults to 0.  The payload is LEN zero bytes.
 OPTIONS is a comma-separated list of: mss N, nop, eol, wscale N, sackOK,
@@ -72,16 +89,25 @@ ICMP errors quoting a TCP segment
      unreachable net|host|proto|port|admin
                        ICMPv4 type 3 code 0/1/2/3/13,
                        ICMPv6 type 1 code 0/3/-/4/1 (no "proto" in ICMPv6)
+     unreachable needfrag
+                       ICMPv4 type 3 code 4 (fragmentation needed; the
+                       next-hop MTU field is 0), not in ICMPv6
      time-exceeded     ICMPv4 type 11 code 0, ICMPv6 type 3 code 0
-   then ", quoting", an optional quoting length "8" or "full", and the
-   quoted segment in either TCP syntax (without time stamp and "IP").
-   The error carries the quoted packet's IP header followed by
+   then ", quoting", an optional quoting length "8", "full" or a number
+   N, an optional parenthesized list of the quoted IP header's fields (as
+   above: ttl, id, hlim, hbh, dstopt), and the quoted segment in either
+   TCP syntax (without time stamp and "IP").  The error carries the
+   quoted packet's IP header (and extension headers) followed by
      "8"    - the first 8 bytes of its TCP header (ports, seq, ack), as
               RFC 792 requires of IPv4 routers (default for ICMP);
+     N      - the first N bytes of the TCP segment (all of it if shorter),
+              e.g. 12 (no flags) or a cut inside the options;
      "full" - the whole quoted TCP segment, as RFC 4443 asks of IPv6
               nodes (default for ICMP6).
-   The quoted IP header carries the IP ID of the last packet sent in that
-   direction (0 if none) and TTL/hop limit 64 (1 for time-exceeded).
+   The quoted IP header's total length is the whole packet's, as routers
+   quote it.  Unless the list says otherwise, it carries the IP ID of the
+   last packet sent in that direction (0 if none) and TTL/hop limit 64
+   (1 for time-exceeded).
    A quoted segment does not update the next-sequence tracking; without
    an explicit seq it uses the tracked value.
 
@@ -91,7 +117,8 @@ Each IP address gets a fixed fake MAC address: 02:00:a:b:c:d for IPv4
 a.b.c.d, 02:86 followed by the last four bytes of the address for IPv6
 (these locally administered prefixes are not names Wireshark resolves).
 IPv4: TTL 64, DF set on TCP packets, IP ID counting up per source
-address from 1.  IPv6: hop limit 64, flow label 0.
+address from 1.  IPv6: hop limit 64, flow label 0, no extension headers.
+(Unless a line's IP header field list says otherwise.)
 
 A line that cannot be parsed stops the program with a message naming the
 file and line number and exit status 1; no output file is written then.
@@ -130,6 +157,7 @@ ICMP_KINDS = {
     "unreachable proto": ((3, 2), None),
     "unreachable port": ((3, 3), (1, 4)),
     "unreachable admin": ((3, 13), (1, 1)),
+    "unreachable needfrag": ((3, 4), None),
     "time-exceeded": ((11, 0), (3, 0)),
 }
 
@@ -148,11 +176,14 @@ RE_DATE_COMMENT = re.compile(r"#\s*date:\s*(\S+)\s*$")
 RE_LINE = re.compile(
     r"(?:(?P<date>\d{4}-\d{2}-\d{2})\s+)?"
     r"(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<frac>\d{1,6}))?"
-    r"\s+(?:(?P<proto>IP6|IP)\s+)?(?P<rest>.*)$")
+    r"\s+(?:(?P<proto>IP6|IP)\s+(?:\((?P<iphdr>[^)]*)\)\s+)?)?"
+    r"(?P<rest>.*)$")
 RE_ENDPOINTS = re.compile(r"(?P<src>\S+) > (?P<dst>\S+?): (?P<rest>.*)$")
 RE_ICMP = re.compile(
     r"(?P<icmp>ICMP6|ICMP) (?P<kind>[a-z -]+?),? quoting"
-    r"(?: (?P<qlen>8|full))? (?P<quoted>.*)$")
+    r"(?: (?P<qlen>\d+|full))?(?: \((?P<iphdr>[^)]*)\))? (?P<quoted>.*)$")
+# IPv6 extension headers: name -> next header value
+IPV6_EXT = {"hbh": 0, "dstopt": 60}
 
 
 def parse_number(text, what, bits=32):
@@ -233,6 +264,31 @@ def parse_options(text):
     if len(out) > 40:
         raise ParseError("TCP options longer than 40 bytes")
     return bytes(out)
+
+
+def parse_iphdr(text, version):
+    """Parse an IP header field list ('ttl 1, id 2' or 'hlim 3, hbh')."""
+    hdr = {"ttl": None, "id": None, "ext": []}
+    if text is None:
+        return hdr
+    items = [i.strip() for i in text.split(",")]
+    for item in items:
+        words = item.split()
+        if version == 4 and len(words) == 2 and words[0] in ("ttl", "id"):
+            key = words[0]
+            value = parse_number(words[1], key, 8 if key == "ttl" else 16)
+        elif version == 6 and len(words) == 2 and words[0] == "hlim":
+            key, value = "ttl", parse_number(words[1], "hlim", 8)
+        elif version == 6 and len(words) == 1 and words[0] in IPV6_EXT:
+            hdr["ext"].append(words[0])
+            continue
+        else:
+            raise ParseError(f"unknown or malformed IPv{version} header "
+                             f"field {item!r}")
+        if hdr[key] is not None:
+            raise ParseError(f"{words[0]} given twice")
+        hdr[key] = value
+    return hdr
 
 
 class Segment:
@@ -374,8 +430,10 @@ def parse_new_tcp(text):
     return seg
 
 
-def parse_tcp_packet(text, family, allow_icmp):
-    """Parse 'SRC.P > DST.Q: <tcp>' (or an ICMP error quoting one)."""
+def parse_tcp_packet(text, family, allow_icmp, iphdr=None):
+    """Parse 'SRC.P > DST.Q: <tcp>' (or an ICMP error quoting one).
+
+    iphdr is the text of the IP header field list, or None."""
     m = RE_ENDPOINTS.match(text)
     if not m:
         raise ParseError("expected 'SRC > DST: ...'")
@@ -388,8 +446,9 @@ def parse_tcp_packet(text, family, allow_icmp):
             raise ParseError("expected 'ICMP[6] KIND, quoting SRC > DST: ...'")
         src, _ = parse_addr(m.group("src"), False)
         dst, _ = parse_addr(m.group("dst"), False)
-        pkt = {"kind": "icmp", "src": src, "dst": dst}
         check_family(family, src, dst)
+        pkt = {"kind": "icmp", "src": src, "dst": dst,
+               "ip": parse_iphdr(iphdr, src.version)}
         want6 = icmp.group("icmp") == "ICMP6"
         if want6 != (src.version == 6):
             raise ParseError(f"{icmp.group('icmp')} with IPv{src.version} "
@@ -404,9 +463,11 @@ def parse_tcp_packet(text, family, allow_icmp):
         pkt["type"], pkt["code"] = typecode
         pkt["ttl_exceeded"] = kind == "time-exceeded"
         qlen = icmp.group("qlen") or ("full" if want6 else "8")
-        pkt["full"] = qlen == "full"
+        pkt["qlen"] = None if qlen == "full" else parse_number(
+            qlen, "quoting length", 16)
         pkt["quoted"] = parse_tcp_packet(icmp.group("quoted"),
-                                         "IP6" if want6 else "IP", False)
+                                         "IP6" if want6 else "IP", False,
+                                         icmp.group("iphdr"))
         return pkt
     src, sport = parse_addr(m.group("src"), True)
     dst, dport = parse_addr(m.group("dst"), True)
@@ -416,7 +477,7 @@ def parse_tcp_packet(text, family, allow_icmp):
     else:
         seg = parse_old_tcp(body)
     return {"kind": "tcp", "src": src, "dst": dst, "sport": sport,
-            "dport": dport, "seg": seg}
+            "dport": dport, "seg": seg, "ip": parse_iphdr(iphdr, src.version)}
 
 
 def check_family(family, src, dst):
@@ -476,7 +537,7 @@ class Builder:
         return data[:16] + struct.pack("!H", csum) + data[18:]
 
     def ip_packet(self, src, dst, proto, payload, ipid, ttl, df,
-                  total_len=None):
+                  total_len=None, ext=()):
         if src.version == 4:
             if total_len is None:
                 total_len = 20 + len(payload)
@@ -486,6 +547,10 @@ class Builder:
             header = header[:10] + struct.pack("!H", checksum(header)) \
                 + header[12:]
             return header + payload
+        # extension headers, each 8 bytes: next header, length 0, PadN(4)
+        for name in reversed(ext):
+            payload = struct.pack("!BBBB4x", proto, 0, 1, 4) + payload
+            proto = IPV6_EXT[name]
         if total_len is None:
             total_len = 40 + len(payload)
         return struct.pack("!IHBB16s16s", 0x60000000, total_len - 40, proto,
@@ -517,29 +582,46 @@ class Builder:
         if pkt["kind"] == "tcp":
             key, seq = self.seg_seq(pkt, True)
             tcp = self.tcp_segment(pkt, seq)
-            ipid = self.take_ipid(src) if src.version == 4 else 0
+            hdr = pkt["ip"]
+            if hdr["id"] is not None:
+                ipid = hdr["id"]
+            else:
+                ipid = self.take_ipid(src) if src.version == 4 else 0
             self.last_ipid[key] = ipid
-            ip = self.ip_packet(src, dst, 6, tcp, ipid, 64, True)
+            ip = self.ip_packet(src, dst, 6, tcp, ipid,
+                                64 if hdr["ttl"] is None else hdr["ttl"],
+                                True, ext=hdr["ext"])
         else:
             quoted = pkt["quoted"]
             key, seq = self.seg_seq(quoted, False)
             tcp = self.tcp_segment(quoted, seq)
-            ttl = 1 if pkt["ttl_exceeded"] else 64
+            qhdr = quoted["ip"]
+            ttl = qhdr["ttl"]
+            if ttl is None:
+                ttl = 1 if pkt["ttl_exceeded"] else 64
+            qipid = qhdr["id"]
+            if qipid is None:
+                qipid = self.last_ipid.get(key, 0)
             qip = self.ip_packet(quoted["src"], quoted["dst"], 6, tcp,
-                                 self.last_ipid.get(key, 0), ttl, True)
-            if not pkt["full"]:
-                hl = 20 if src.version == 4 else 40
-                qip = qip[:hl + 8]
+                                 qipid, ttl, True, ext=qhdr["ext"])
+            if pkt["qlen"] is not None:
+                hl = 20 if src.version == 4 else 40 + 8 * len(qhdr["ext"])
+                qip = qip[:hl + pkt["qlen"]]
             proto = 1 if src.version == 4 else 58
             msg = struct.pack("!BBHI", pkt["type"], pkt["code"], 0, 0) + qip
+            hdr = pkt["ip"]
             if src.version == 4:
                 csum = checksum(msg)
-                ipid = self.take_ipid(src)
+                ipid = hdr["id"]
+                if ipid is None:
+                    ipid = self.take_ipid(src)
             else:
                 csum = checksum(pseudo_header(src, dst, 58, len(msg)) + msg)
                 ipid = 0
             msg = msg[:2] + struct.pack("!H", csum) + msg[4:]
-            ip = self.ip_packet(src, dst, proto, msg, ipid, 64, False)
+            ip = self.ip_packet(src, dst, proto, msg, ipid,
+                                64 if hdr["ttl"] is None else hdr["ttl"],
+                                False, ext=hdr["ext"])
         ethertype = 0x0800 if src.version == 4 else 0x86DD
         return fake_mac(dst) + fake_mac(src) + struct.pack("!H", ethertype) \
             + ip
@@ -593,7 +675,8 @@ def convert(lines, name="<input>"):
                 else:
                     raise ParseError("time stamp goes backwards")
             last = when
-            pkt = parse_tcp_packet(m.group("rest"), m.group("proto"), True)
+            pkt = parse_tcp_packet(m.group("rest"), m.group("proto"), True,
+                                   m.group("iphdr"))
             frame = builder.packet(pkt)
         except ParseError as err:
             raise ParseError(f"{name}:{lineno}: {err}") from None

@@ -166,6 +166,95 @@ class TestTcpdump2pcap(unittest.TestCase):
                                             r"^t\.txt:2: "):
                     self.convert_text("# comment\n" + line)
 
+    def test_ip_header_fields(self):
+        data = self.convert_text(
+            "10:00:00 IP 10.0.0.2.80 > 10.0.0.1.1000: S 7:7(0)\n"
+            "10:00:01 IP (ttl 0, id 40000) 10.0.0.2.80 > 10.0.0.1.1000: "
+            "R 8:8(0)\n"
+            "10:00:02 IP (ttl 255) 10.0.0.2.80 > 10.0.0.1.1000: R 8:8(0)\n"
+            "10:00:03 IP6 (hlim 3, hbh, dstopt) 2001:db8::2.80 > "
+            "2001:db8::1.1000: Flags [R], seq 5, length 0\n"
+            "10:00:04 IP6 (dstopt) 2001:db8::2.80 > 2001:db8::1.1000: "
+            "Flags [P.], seq 5:8, ack 1, length 3\n")
+        frames = [f[14:] for _, _, f in read_records(data)]
+        csum = tcpdump2pcap.checksum
+        # TTL and ID; an explicit ID does not advance the counter
+        got = [(f[8], struct.unpack_from("!H", f, 4)[0]) for f in frames[:3]]
+        self.assertEqual(got, [(64, 1), (0, 40000), (255, 2)])
+        for f in frames[:3]:
+            self.assertEqual(csum(f[:20]), 0)
+        # IPv6: hop limit, Hop-by-Hop (0) then Destination Options (60)
+        v6 = frames[3]
+        self.assertEqual((v6[6], v6[7]), (0, 3))
+        self.assertEqual(struct.unpack_from("!H", v6, 4)[0], 16 + 20)
+        self.assertEqual(v6[40:48], bytes([60, 0, 1, 4, 0, 0, 0, 0]))
+        self.assertEqual(v6[48:56], bytes([6, 0, 1, 4, 0, 0, 0, 0]))
+        self.assertEqual(csum(v6[8:40] + struct.pack("!IxxxB", 20, 6)
+                              + v6[56:]), 0)
+        v6 = frames[4]
+        self.assertEqual((v6[6], v6[7], v6[40]), (60, 64, 6))
+        self.assertEqual(csum(v6[8:40] + struct.pack("!IxxxB", 23, 6)
+                              + v6[48:]), 0)
+
+    def test_icmp_quote_length_and_header(self):
+        syn = ("10.0.0.1.1000 > 10.0.0.2.80: Flags [S], seq 7, "
+               "options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], "
+               "length 0")
+        data = self.convert_text(
+            "10:00:00 IP 10.0.0.1.1000 > 10.0.0.2.80: "
+            + syn.split(": ", 1)[1] + "\n"
+            "10:00:01 IP 10.0.0.9 > 10.0.0.1: ICMP unreachable port, "
+            "quoting 12 " + syn + "\n"
+            "10:00:02 IP (ttl 250, id 9) 10.0.0.9 > 10.0.0.1: ICMP "
+            "unreachable needfrag, quoting 30 (ttl 9, id 77) " + syn + "\n"
+            "10:00:03 IP6 2001:db8::fe > 2001:db8::1: ICMP6 time-exceeded, "
+            "quoting full (hlim 1, hbh) 2001:db8::1.1000 > 2001:db8::2.80: "
+            "Flags [S], seq 5, length 0\n")
+        frames = [f[14:] for _, _, f in read_records(data)]
+        csum = tcpdump2pcap.checksum
+        icmp = frames[1]
+        self.assertEqual(len(icmp), 20 + 8 + 20 + 12)
+        self.assertEqual(icmp[20 + 8 + 20:], frames[0][20:32])
+        # the quoted IP header keeps the whole packet's length and its ID
+        self.assertEqual(struct.unpack_from("!HH", icmp, 28 + 2), (60, 1))
+        self.assertEqual(csum(icmp[20:]), 0)
+        icmp = frames[2]
+        self.assertEqual((icmp[8], struct.unpack_from("!H", icmp, 4)[0]),
+                         (250, 9))
+        self.assertEqual(icmp[20:22], b"\x03\x04")
+        self.assertEqual(len(icmp), 20 + 8 + 20 + 30)
+        self.assertEqual((icmp[28 + 8], struct.unpack_from("!H", icmp,
+                                                            28 + 4)[0]),
+                         (9, 77))
+        self.assertEqual(csum(icmp[28:48]), 0)
+        self.assertEqual(csum(icmp[20:]), 0)
+        icmp6 = frames[3]
+        self.assertEqual(icmp6[40:42], b"\x03\x00")
+        quoted = icmp6[48:]
+        self.assertEqual(len(quoted), 40 + 8 + 20)
+        self.assertEqual((quoted[6], quoted[7], quoted[40]), (0, 1, 6))
+        self.assertEqual(csum(icmp6[8:40] + struct.pack("!IxxxB", 76, 58)
+                              + icmp6[40:]), 0)
+
+    def test_ip_header_errors(self):
+        bad = [
+            "10:00:00 IP (hlim 3) 10.0.0.1.1000 > 10.0.0.2.80: S 1:1(0)",
+            "10:00:00 IP (hbh) 10.0.0.1.1000 > 10.0.0.2.80: S 1:1(0)",
+            "10:00:00 IP6 (ttl 3) 2001:db8::1.1 > 2001:db8::2.2: S 1:1(0)",
+            "10:00:00 IP (ttl 256) 10.0.0.1.1000 > 10.0.0.2.80: S 1:1(0)",
+            "10:00:00 IP (ttl 1, ttl 2) 10.0.0.1.1000 > 10.0.0.2.80: "
+            "S 1:1(0)",
+            "10:00:00 IP6 2001:db8::fe > 2001:db8::1: ICMP6 unreachable "
+            "needfrag, quoting 2001:db8::1.1 > 2001:db8::2.2: S 1:1(0)",
+            "10:00:00 IP 10.0.0.9 > 10.0.0.1: ICMP unreachable port, "
+            "quoting (hlim 1) 10.0.0.1.1 > 10.0.0.2.2: S 1:1(0)",
+        ]
+        for line in bad:
+            with self.subTest(line=line):
+                with self.assertRaisesRegex(tcpdump2pcap.ParseError,
+                                            r"^t\.txt:2: "):
+                    self.convert_text("# comment\n" + line)
+
     def test_help(self):
         res = run("--help")
         self.assertEqual(res.returncode, 0)
