@@ -27,6 +27,10 @@
 #define IPID_STEP 1024u
 /* Steps in a row that make a side's IDs sequential. */
 #define IPID_RUN  2u
+/* An RST's ID is evidence only when it is out of IPID_FAR of its sender's
+ * last: a host-wide counter (Windows) moves on with other traffic while a
+ * connection is quiet.  A random ID still lands out of it 87% of the time. */
+#define IPID_FAR  8192u
 
 static bool ipid_follows(uint16_t last, uint16_t id)
 {
@@ -84,22 +88,33 @@ static void learn(hs_side *me, const hs_segment *s)
         follow_ipid(me, s->ipid);
 }
 
+/* Whether the sender still has its connection's socket, whose counter
+ * numbers what it sends.  After an accepted RST, or once closed, a side answers from a socketless
+ * path (Linux's control socket, a timewait socket) with IDs of its own. */
+static bool has_socket(const hs_conn *c, const hs_side *me)
+{
+    return !(c->flags & HS_CONN_RESET) && me->kstate != HS_K_NONE && me->kstate != HS_K_CLOSED &&
+           me->kstate != HS_K_TIME_WAIT && me->kstate != HS_K_FIN_WAIT2;
+}
+
 /* An RST against its sender's earlier packets: hs.rst.origin. */
-static void rst_origin(hs_conn *c, const hs_side *me, const hs_segment *s, hs_result *r)
+static void rst_origin(const hs_conn *c, const hs_side *me, const hs_segment *s, hs_result *r)
 {
     if ((s->have & HS_HAVE_TTL) && (me->flags & HS_SIDE_TTL)) {
         r->evidence |= HS_EVID_TTL_SEEN;
         r->ttl = s->ttl;
-        r->ttl_delta = (int8_t)(s->ttl > me->ttl_hi ? s->ttl - me->ttl_hi
+        r->ttl_delta = (int16_t)(s->ttl > me->ttl_hi ? s->ttl - me->ttl_hi
                                 : s->ttl < me->ttl_lo ? s->ttl - me->ttl_lo : 0);
         if (r->ttl_delta)
             r->evidence |= HS_EVID_TTL;
     }
-    if ((s->have & HS_HAVE_IPID) && s->ipid && (me->flags & HS_SIDE_IPID) && me->ipid_run >= IPID_RUN) {
+    if ((s->have & HS_HAVE_IPID) && s->ipid && (me->flags & HS_SIDE_IPID) && me->ipid_run >= IPID_RUN &&
+        has_socket(c, me)) {
+        uint16_t step = (uint16_t)(s->ipid - me->ipid);
         r->evidence |= HS_EVID_IPID_SEEN;
         r->ipid = s->ipid;
         r->ipid_last = me->ipid;
-        if (!ipid_follows(me->ipid, s->ipid))
+        if (step < 1 || step > IPID_FAR)
             r->evidence |= HS_EVID_IPID;
     }
     if (r->evidence & (HS_EVID_TTL | HS_EVID_IPID)) {
@@ -107,7 +122,6 @@ static void rst_origin(hs_conn *c, const hs_side *me, const hs_segment *s, hs_re
         r->anomalies |= HS_AN_BIT(HS_AN_RST_INJECTED);
     } else if (r->evidence) {
         r->origin = HS_ORIGIN_PEER;
-        c->flags |= HS_CONN_RST_PEER;
     }
 }
 
@@ -119,14 +133,16 @@ static void rst_origin(hs_conn *c, const hs_side *me, const hs_segment *s, hs_re
 static void synack_hops(hs_conn *c, hs_side *me, const hs_segment *s, hs_result *r)
 {
     if (is_synack(s)) {
-        if (s->have & HS_HAVE_TTL)
+        if (s->have & HS_HAVE_TTL) {
             c->synack_ttl = s->ttl;
+            c->synack_hops = 1;
+        }
         return;
     }
-    if (!c->synack_ttl || !(s->have & HS_HAVE_TTL) || c->synack_ttl_delta)
+    if (!c->synack_hops || !(s->have & HS_HAVE_TTL) || c->synack_ttl_delta)
         return;                                /* nothing to compare, or decided */
     c->flags |= HS_CONN_SYNACK_TTL;
-    c->synack_ttl_delta = (int8_t)(c->synack_ttl - s->ttl);
+    c->synack_ttl_delta = (int16_t)(c->synack_ttl - s->ttl);
     if (c->synack_ttl_delta) {
         r->anomalies |= HS_AN_BIT(HS_AN_SYNACK_PROXY);
         me->flags &= (uint16_t)~HS_SIDE_TTL;
@@ -146,11 +162,32 @@ static void synack_hops(hs_conn *c, hs_side *me, const hs_segment *s, hs_result 
 static bool listen_overflow(const hs_conn *c, int role, const hs_segment *s, const hs_result *r)
 {
     uint32_t ack = c->step_frame[HS_STEP_ACK];
-    if (role != HS_RESPONDER || !ack || ack == s->frame)
-        return false;
+    if (role != HS_RESPONDER || !ack || ack == s->frame || !(c->flags & HS_CONN_ESTABLISHED))
+        return false;                          /* no valid handshake ACK to drop */
     if (is_synack(s))
         return (r->flags & HS_RES_RETRANS) != 0;
     return is_rst(s) && !(s->flags & HS_TH_ACK) && c->side[HS_RESPONDER].last_frame < ack;
+}
+
+/* SACK blocks name data the peer sent: from its ISN to its highest
+ * sequence number.  A middlebox that shifts sequence numbers (an ASA's
+ * ISN randomization) and leaves SACK blocks alone puts them anywhere in
+ * the 2^32 space.  Allowed: SACK_SLACK past the highest the capture saw
+ * (segments it missed); a D-SACK block below the ACK stays above the ISN. */
+#define SACK_SLACK (UINT32_C(1) << 24)
+
+static bool sack_out_of_range(const hs_side *peer, const hs_segment *s)
+{
+    uint16_t need = HS_SIDE_ISN | HS_SIDE_NEXT;
+    if ((peer->flags & need) != need || (peer->flags & HS_SIDE_ISN_GUESS))
+        return false;
+    for (unsigned k = 0; k < s->n_sack && k < HS_SACK_MAX; k++) {
+        uint32_t left = s->sack[k][0], right = s->sack[k][1];
+        if (hs_seq_lt(left, peer->isn) || hs_seq_gt(right, peer->next_seq + SACK_SLACK) ||
+            hs_seq_lt(right, left))
+            return true;
+    }
+    return false;
 }
 
 /* The first payload of the initiator once the handshake is done, and the
@@ -165,17 +202,23 @@ static void first_payloads(hs_conn *c, int role, const hs_segment *s)
         c->response_ns = s->time_ns;
 }
 
+void hs_diag_before(const hs_conn *c, int role, const hs_segment *s, hs_result *r)
+{
+    if (is_rst(s))
+        rst_origin(c, &c->side[role], s, r);
+}
+
 void hs_diag_segment(hs_conn *c, int role, const hs_segment *s, hs_result *r)
 {
     hs_side *me = &c->side[role];
     const hs_side *peer = &c->side[!role];
-    if (is_rst(s)) {
-        rst_origin(c, me, s, r);
-    } else {
+    if (!is_rst(s)) {
         if (role == HS_RESPONDER)
             synack_hops(c, me, s, r);
         learn(me, s);
     }
+    if (r->origin == HS_ORIGIN_PEER)
+        c->flags |= HS_CONN_RST_PEER;
     if (listen_overflow(c, role, s, r))
         r->anomalies |= HS_AN_BIT(HS_AN_LISTEN_OVERFLOW);
     /* The MSS bounds what a receiver takes in one segment; above it the
@@ -183,6 +226,8 @@ void hs_diag_segment(hs_conn *c, int role, const hs_segment *s, hs_result *r)
      * capture host) or a middlebox rewrote the MSS. */
     if ((peer->offer & HS_OPT_MSS) && peer->mss && (s->have & HS_HAVE_LEN) && s->len > peer->mss)
         r->anomalies |= HS_AN_BIT(HS_AN_SEG_OVER_MSS);
+    if (s->n_sack && sack_out_of_range(peer, s))
+        r->anomalies |= HS_AN_BIT(HS_AN_SACK_OUT_OF_RANGE);
     first_payloads(c, role, s);
     me->last_frame = s->frame;
 }

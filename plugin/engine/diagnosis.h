@@ -15,9 +15,13 @@
 
 #include "hs_types.h"
 
+/* Before the rules: an RST's origin and evidence, against its sender as
+ * it stood (the rules may reset the attempt). */
+void hs_diag_before(const hs_conn *c, int role, const hs_segment *s, hs_result *r);
+
 /* After the rules: what segment s of `role` tells about its sender and the
  * attempt.  Reads the result the rules built (its label, a retransmitted
- * step) and adds to it: an RST's origin and evidence, anomalies. */
+ * step, the RST's origin) and adds anomalies to it. */
 void hs_diag_segment(hs_conn *c, int role, const hs_segment *s, hs_result *r);
 
 /* The kind of an ICMP (v6: ICMPv6) error as a label: ICMP(unreachable),

@@ -790,6 +790,7 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
      * An offer counts only until the handshake is done; what the receiver
      * does with a control segment depends on where it stood. */
     hs_nego_segment(c, x.role, s, &res->anomalies);
+    hs_diag_before(c, x.role, s, res);
     if (!(res->flags & HS_RES_NEW))
         res->accept = (uint8_t)hs_accept_of(c, x.role, s);
     if (kind == KIND_SYN && res->accept == HS_ACC_CHALLENGE)

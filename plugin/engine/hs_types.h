@@ -32,6 +32,9 @@ enum { HS_HAVE_SEQ = 1, HS_HAVE_ACK = 2, HS_HAVE_LEN = 4, HS_HAVE_WIN = 8, HS_HA
        HS_HAVE_IPID = 64,   /* an IPv4 identification */
        HS_HAVE_ALL = HS_HAVE_SEQ | HS_HAVE_ACK | HS_HAVE_LEN };
 
+/* SACK blocks kept of a segment: TCP's own tap keeps as many. */
+#define HS_SACK_MAX 4
+
 /* One TCP segment as Wireshark decoded it. */
 typedef struct hs_segment {
     int64_t  time_ns;   /* capture time, nanoseconds */
@@ -51,6 +54,8 @@ typedef struct hs_segment {
     uint32_t tsval;     /* its timestamp value (HS_HAVE_TSVAL: options read, a timestamp there) */
     uint16_t ipid;      /* IPv4 identification (HS_HAVE_IPID) */
     uint8_t  ttl;       /* IPv4 TTL or IPv6 hop limit (HS_HAVE_TTL) */
+    uint8_t  n_sack;    /* SACK blocks read (options read, with ACK) */
+    uint32_t sack[HS_SACK_MAX][2];  /* their raw left and right edges */
 } hs_segment;
 /* Wireshark may give a reused 4-tuple a new tcp.stream (4.0: a SYN with a
  * new ISN; 4.2+: also a SYN after FIN or RST).  To still see port reuse,
@@ -158,6 +163,7 @@ enum hs_anomaly {
     HS_AN_SYNACK_PROXY,       /* the SYN+ACK's hop count differs from the responder's later packets */
     HS_AN_LISTEN_OVERFLOW,    /* SYN+ACK again (or RST) after the handshake's ACK: accept queue full */
     HS_AN_SEG_OVER_MSS,       /* payload above the MSS its receiver announced (options read) */
+    HS_AN_SACK_OUT_OF_RANGE,  /* SACK block outside what the peer sent (options read) */
     HS_AN_COUNT
 };
 /* A set of anomalies: one bit each. */
@@ -301,9 +307,10 @@ typedef struct hs_conn {
     uint32_t icmp_frame;   /* 0: none */
     uint8_t  icmp_type, icmp_code;
     uint8_t  icmp_label;   /* HS_LBL_ICMP_*: its kind */
-    int8_t   synack_ttl_delta; /* SYN+ACK's hop count minus the responder's next packet's (HS_CONN_SYNACK_TTL) */
-    uint8_t  synack_ttl;   /* the SYN+ACK's hop count (0: unknown) */
-    uint8_t  pad[3];
+    uint8_t  synack_ttl;   /* the SYN+ACK's hop count (with synack_hops) */
+    int16_t  synack_ttl_delta; /* minus the first later one of the responder's that differs (HS_CONN_SYNACK_TTL) */
+    uint8_t  synack_hops;  /* synack_ttl known */
+    uint8_t  pad;
     hs_side  side[2];      /* by role */
     uint16_t flags;        /* HS_CONN_* */
     uint8_t  init_dir;     /* dir of the initiator */
@@ -349,8 +356,8 @@ typedef struct hs_result {
      * packets (diagnosis.c); an ICMP error: its kind is the label. */
     uint8_t  origin;       /* hs_origin */
     uint8_t  evidence;     /* HS_EVID_*: what does not fit */
-    int8_t   ttl_delta;    /* its hop count minus the nearest of its sender's (HS_EVID_TTL_SEEN) */
     uint8_t  ttl;          /* its hop count */
+    int16_t  ttl_delta;    /* minus the nearest of its sender's (HS_EVID_TTL_SEEN): -255 to 255 */
     uint16_t ipid, ipid_last; /* its IP ID and its sender's last (HS_EVID_IPID_SEEN) */
 } hs_result;
 

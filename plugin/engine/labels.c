@@ -132,6 +132,7 @@ static const char *const anomaly_names[HS_AN_COUNT] = {
     [HS_AN_SYNACK_PROXY]     = "hs.synack.proxy",
     [HS_AN_LISTEN_OVERFLOW]  = "hs.listen.overflow",
     [HS_AN_SEG_OVER_MSS]     = "hs.seg.over_mss",
+    [HS_AN_SACK_OUT_OF_RANGE] = "hs.sack.out_of_range",
 };
 
 const char *hs_anomaly_name(enum hs_anomaly a)

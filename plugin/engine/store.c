@@ -43,7 +43,7 @@ struct hs_frame {
 typedef struct hs_extra {
     uint32_t     frame, answers, retry_us;
     uint8_t      origin, evidence, ttl;
-    int8_t       ttl_delta;
+    int16_t      ttl_delta;
     hs_anomalies anomalies;
     uint16_t     ipid, ipid_last;
 } hs_extra;

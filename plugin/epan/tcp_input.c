@@ -56,15 +56,17 @@ static bool option_fields;              /* option values are read from the tree 
 /* Tree fields, resolved in the handoff: the segment's, then its options'. */
 enum {
     IN_FLAGS, IN_SEQ, IN_ACK, IN_LEN, IN_STREAM, IN_WIN, IN_ICMP, IN_ICMPV6, IN_MPTCP_SUBTYPE,
-    IN_TTL, IN_IPID, IN_HLIM, IN_QUOTED_SEQ, IN_SEGMENT,
-    IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TSVAL, IN_TFO_REQUEST, IN_TFO_COOKIE, IN_COUNT
+    IN_TTL, IN_IPID, IN_HLIM, IN_QUOTED_SEQ, IN_HDR_LEN, IN_SEGMENT,
+    IN_KIND = IN_SEGMENT, IN_MSS, IN_WSCALE, IN_TSVAL, IN_TFO_REQUEST, IN_TFO_COOKIE,
+    IN_SACK_LE, IN_SACK_RE, IN_ACK_SHOWN, IN_COUNT
 };
 static const char *const in_names[IN_COUNT] = {
     "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.stream", "tcp.window_size", "icmp", "icmpv6",
-    "tcp.options.mptcp.subtype", "ip.ttl", "ip.id", "ipv6.hlim", "tcp.seq",
+    "tcp.options.mptcp.subtype", "ip.ttl", "ip.id", "ipv6.hlim", "tcp.seq", "tcp.hdr_len",
     "tcp.option_kind", "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
     "tcp.options.tfo.request",
     "tcp.options.tfo.cookie",
+    "tcp.options.sack_le", "tcp.options.sack_re", "tcp.ack",
 };
 static int in_hf[IN_COUNT];
 
@@ -347,6 +349,36 @@ static bool option_value(proto_tree *tree, int which, const field_info *flags, g
     return false;
 }
 
+/* The edges of field `which` (sack_le or sack_re) in this header, in order. */
+static unsigned sack_edges(proto_tree *tree, int which, const field_info *flags, guint32 *out)
+{
+    GPtrArray *arr = proto_get_finfo_ptr_array(tree, in_hf[which]);
+    unsigned n = 0;
+    for (guint k = 0; arr && k < arr->len && n < HS_SACK_MAX; k++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, k);
+        if (in_header(fi, flags))
+            out[n++] = HS_FI_UINT(fi);
+    }
+    return n;
+}
+
+/* SACK blocks, raw: TCP shows them relative to the same base as tcp.ack
+ * (the peer's ISN, or 0 with relative numbers off), and tcp.ack_raw is
+ * tcp.ack plus that base. */
+static void read_sack(proto_tree *tree, const field_info *flags, hs_input *in)
+{
+    guint32 le[HS_SACK_MAX], re[HS_SACK_MAX], shown;
+    if (!(in->seg.have & HS_HAVE_ACK) || !read_field(tree, IN_ACK_SHOWN, flags->proto_layer_num, &shown))
+        return;
+    unsigned n = MIN(sack_edges(tree, IN_SACK_LE, flags, le), sack_edges(tree, IN_SACK_RE, flags, re));
+    guint32 base = in->seg.ack - shown;
+    for (unsigned k = 0; k < n; k++) {
+        in->seg.sack[k][0] = le[k] + base;
+        in->seg.sack[k][1] = re[k] + base;
+    }
+    in->seg.n_sack = (uint8_t)n;
+}
+
 /* Option kinds in one field read; a value is read only where its option is
  * there (most segments carry timestamps alone).  Fast Open is kind 34, or
  * 254 with its experimental magic, which TCP decodes into the same fields. */
@@ -381,9 +413,21 @@ static void read_options(proto_tree *tree, const field_info *flags, hs_input *in
     if (fast_open && option_value(tree, IN_TFO_COOKIE, flags, NULL))
         opts |= HS_OPT_COOKIE;
     in->seg.opts |= opts;
+    read_sack(tree, flags, in);
 }
 
 /* ---- the entry point ---------------------------------------------------- */
+
+/* Whether the quoted TCP header whose flags are `flags` is all there, as
+ * TCP's tap entry says in a pass with taps: its header length (at offset
+ * 12, as the flags) fits in the bytes quoted. */
+static bool quote_whole(proto_tree *tree, const field_info *flags)
+{
+    guint32 hdr_len;
+    if (!read_field(tree, IN_HDR_LEN, flags->proto_layer_num, &hdr_len) || flags->start < 12)
+        return false;
+    return (guint)(flags->start - 12) + hdr_len <= tvb_captured_length(flags->ds_tvb);
+}
 
 /* An ICMP or ICMPv6 error's quoted TCP header, and the error itself. */
 static hs_read read_quoted(packet_info *pinfo, proto_tree *tree, const layer_walk *l, hs_quoted *q)
@@ -404,7 +448,8 @@ static hs_read read_quoted(packet_info *pinfo, proto_tree *tree, const layer_wal
         q->seg.seq = t->th_rawseq;
         q->seg.ack = t->th_rawack;
         q->stream = t->th_stream;
-    } else if (flags && read_field(tree, IN_STREAM, flags->proto_layer_num, &q->stream) &&
+    } else if (flags && quote_whole(tree, flags) &&
+               read_field(tree, IN_STREAM, flags->proto_layer_num, &q->stream) &&
                /* Inside ICMPv4, TCP gives the absolute number as tcp.seq, first. */
                (read_field(tree, IN_SEQ, flags->proto_layer_num, &q->seg.seq) ||
                 read_field(tree, IN_QUOTED_SEQ, flags->proto_layer_num, &q->seg.seq))) {
