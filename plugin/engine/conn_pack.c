@@ -38,6 +38,7 @@ static const rel_field rel_fields[] = {
     FRAME(step_frame[5], step_frame[4]), FRAME(step_frame[6], step_frame[5]),
     FRAME(step_frame[7], step_frame[6]), FRAME(last_frame, step_frame[7]),
     FRAME(side[0].last_frame, last_frame), FRAME(side[1].last_frame, last_frame),
+    FRAME(side[0].syn_frame, step_frame[1]), FRAME(side[1].syn_frame, step_frame[2]),
     FRAME(icmp_frame, step_frame[1]),
     FRAME(side[0].challenged, first_frame), FRAME(side[1].challenged, first_frame),
     SEQ(side[0].fin_seq, side[0].isn, side[0].isn), SEQ(side[0].next_seq, side[0].fin_seq, side[0].isn),

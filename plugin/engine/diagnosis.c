@@ -133,6 +133,7 @@ static void rst_origin(const hs_conn *c, const hs_side *me, const hs_segment *s,
 static void synack_hops(hs_conn *c, hs_side *me, const hs_segment *s, hs_result *r)
 {
     if (is_synack(s)) {
+        me->syn_frame = s->frame;
         if (s->have & HS_HAVE_TTL) {
             c->synack_ttl = s->ttl;
             c->synack_hops = 1;
@@ -215,20 +216,25 @@ void hs_diag_segment(hs_conn *c, int role, const hs_segment *s, hs_result *r)
     if (!is_rst(s)) {
         if (role == HS_RESPONDER)
             synack_hops(c, me, s, r);
+        else if ((s->flags & (HS_TH_SYN | HS_TH_ACK)) == HS_TH_SYN)
+            me->syn_frame = s->frame;
         learn(me, s);
     }
     if (r->origin == HS_ORIGIN_PEER)
         c->flags |= HS_CONN_RST_PEER;
-    if (listen_overflow(c, role, s, r))
+    /* Only the responder's SYN+ACK or RST can say its queue overflowed. */
+    if (role == HS_RESPONDER && (s->flags & (HS_TH_SYN | HS_TH_RST)) && listen_overflow(c, role, s, r))
         r->anomalies |= HS_AN_BIT(HS_AN_LISTEN_OVERFLOW);
-    /* The MSS bounds what a receiver takes in one segment; above it the
-     * capture saw a segment before its segmentation (offload at the
-     * capture host) or a middlebox rewrote the MSS. */
-    if ((peer->offer & HS_OPT_MSS) && peer->mss && (s->have & HS_HAVE_LEN) && s->len > peer->mss)
-        r->anomalies |= HS_AN_BIT(HS_AN_SEG_OVER_MSS);
+    if (s->len) {
+        /* The MSS bounds what a receiver takes in one segment; above it the
+         * capture saw a segment before its segmentation (offload at the
+         * capture host) or a middlebox rewrote the MSS. */
+        if ((peer->offer & HS_OPT_MSS) && peer->mss && (s->have & HS_HAVE_LEN) && s->len > peer->mss)
+            r->anomalies |= HS_AN_BIT(HS_AN_SEG_OVER_MSS);
+        first_payloads(c, role, s);
+    }
     if (s->n_sack && sack_out_of_range(peer, s))
         r->anomalies |= HS_AN_BIT(HS_AN_SACK_OUT_OF_RANGE);
-    first_payloads(c, role, s);
     me->last_frame = s->frame;
 }
 

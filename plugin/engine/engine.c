@@ -790,7 +790,8 @@ const hs_result *hs_engine_add(hs_engine *eng, uint32_t stream, const hs_segment
      * An offer counts only until the handshake is done; what the receiver
      * does with a control segment depends on where it stood. */
     hs_nego_segment(c, x.role, s, &res->anomalies);
-    hs_diag_before(c, x.role, s, res);
+    if (kind == KIND_RST)
+        hs_diag_before(c, x.role, s, res);
     if (!(res->flags & HS_RES_NEW))
         res->accept = (uint8_t)hs_accept_of(c, x.role, s);
     if (kind == KIND_SYN && res->accept == HS_ACC_CHALLENGE)
@@ -868,14 +869,11 @@ const hs_result *hs_engine_icmp(hs_engine *eng, uint32_t stream, const hs_icmp *
     bool syn = (m->quoted.flags & (HS_TH_SYN | HS_TH_ACK)) == HS_TH_SYN;
     *res = (hs_result){
         .conn = c->id, .flags = HS_RES_DONE, .label = (uint8_t)kind,
-        .answers = syn ? c->step_frame[HS_STEP_SYN] : me->last_frame,
+        .answers = syn ? me->syn_frame : me->last_frame,
         .seq = m->quoted.seq, .ack = m->quoted.ack,
         .anomalies = HS_AN_BIT(HS_AN_ICMP_UNREACHABLE),
         .kstate = { c->side[0].kstate, c->side[1].kstate },
     };
-    /* The latest SYN, which the error is most likely about. */
-    if (syn && me->last_frame && !(c->flags & HS_CONN_ESTABLISHED))
-        res->answers = me->last_frame;
     if (!c->icmp_frame) {
         c->icmp_frame = m->frame;
         c->icmp_type = m->type;

@@ -40,7 +40,9 @@ typedef struct hs_icmp {
 
 /* Link ICMP error m to the attempt whose segment it quotes, on the quoted
  * header's tcp.stream: on the error's own frame a result with the label
- * ICMP(...) and the quoted frame it answers; on the attempt its type, code
+ * ICMP(...) and the frame it answers (a SYN's latest retransmission; for
+ * another segment, its sender's latest, which is the quoted one unless the
+ * sender sent more before the error came back); on the attempt its type, code
  * and, for a SYN, the outcome "unreachable".  NULL when m is not an error
  * that says an attempt failed (hs_icmp_kind()), or quotes nothing the
  * current attempt of that stream sent. */

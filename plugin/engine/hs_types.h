@@ -226,6 +226,7 @@ typedef struct hs_side {
     uint16_t ipid;
     uint16_t ipid_odd;     /* the last ID that did not follow a sequence (0: none) */
     uint32_t last_frame;   /* its latest segment */
+    uint32_t syn_frame;    /* its latest SYN (initiator) or SYN+ACK (responder) */
     int64_t  syn_ns;       /* when it last sent its SYN or SYN+ACK */
 } hs_side;
 

@@ -780,6 +780,22 @@ static void test_icmp_quotes_syn(void)
 
 /* An error quoting a data segment of an established connection: linked,
  * the outcome still established. */
+/* An error quoting the SYN answers the latest SYN, even when the
+ * initiator sent something else since (a bad handshake ACK). */
+static void test_icmp_answers_latest_syn(void)
+{
+    const dpkt syn = P(C, SYN, 1000, 0, 0), synack = P(S, SYN | ACK, 5000, 1001, 0);
+    const dpkt bad_ack = P(C, ACK, 1001, 7777, 0);
+    run rn = { hs_engine_new(), { 0 }, 0 };
+    add_at(&rn, &syn, 1);
+    add_at(&rn, &synack, 2);
+    add_at(&rn, &bad_ack, 3);
+    hs_icmp m = icmp(4, false, 3, 1, SYN, 1000, 0);
+    const hs_result *r = ICMP(rn.eng, 0, &m);
+    CHECK(r && r->answers == 1);
+    hs_engine_free(rn.eng);
+}
+
 static void test_icmp_quotes_data(void)
 {
     const dpkt p[] = { P(C, SYN, 1000, 0, 0), P(S, SYN | ACK, 5000, 1001, 0), P(C, ACK, 1001, 5001, 0),
@@ -862,6 +878,7 @@ int main(void)
     RUN(test_first_data_exclusions);
     RUN(test_icmp_kind);
     RUN(test_icmp_quotes_syn);
+    RUN(test_icmp_answers_latest_syn);
     RUN(test_icmp_quotes_data);
     RUN(test_icmp_unlinked);
     printf("diagnosis: %d checks, %d failed\n", checks, failures);
