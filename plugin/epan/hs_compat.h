@@ -130,4 +130,10 @@ typedef void hs_stat_init_result;
 #define HS_STAT_INIT_DONE(ok) do { if (!(ok)) exit(1); return; } while (0)
 #endif
 
+/* A quoted TCP header cut inside its options (in an ICMP error): 4.0's
+ * TCP stops there and queues no tap entry; 4.4 and 4.6 (checked; 4.2 not,
+ * taken as 4.4) decode the fixed header and queue it.  Read from the tree,
+ * it counts where TCP's own tap entry would. */
+#define HS_TCP_TAPS_CUT_QUOTES HS_WS_AT_LEAST(4, 2)
+
 #endif /* HS_COMPAT_H */

@@ -418,12 +418,14 @@ static void read_options(proto_tree *tree, const field_info *flags, hs_input *in
 
 /* ---- the entry point ---------------------------------------------------- */
 
-/* Whether the quoted TCP header whose flags are `flags` is all there, as
- * TCP's tap entry says in a pass with taps: its header length (at offset
- * 12, as the flags) fits in the bytes quoted. */
+/* Whether TCP took the quoted header whose flags are `flags` as its tap
+ * entry would say in a pass with taps: up to 4.0, only when all of it (its
+ * header length, at offset 12 as the flags) fits in the bytes quoted. */
 static bool quote_whole(proto_tree *tree, const field_info *flags)
 {
     guint32 hdr_len;
+    if (HS_TCP_TAPS_CUT_QUOTES)
+        return true;
     if (!read_field(tree, IN_HDR_LEN, flags->proto_layer_num, &hdr_len) || flags->start < 12)
         return false;
     return (guint)(flags->start - 12) + hdr_len <= tvb_captured_length(flags->ds_tvb);
