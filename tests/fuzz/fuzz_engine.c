@@ -70,6 +70,7 @@
 #include "zeek.h"
 #include "negotiation.h"
 #include "tuple_ids.h"
+#include "../unit/same_result.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,24 +235,7 @@ static void decode(decoder *d, const uint8_t *p, size_t rec, decoded *out)
     d->last = *out;
 }
 
-/* Two results alike, member by member: hs_result has padding (after ttl,
- * at its end) that copies and compound literals leave as they find it. */
-static bool same_result(const hs_result *a, const hs_result *b)
-{
-    return a->conn == b->conn && a->answers == b->answers && a->seq == b->seq && a->ack == b->ack &&
-           a->anomalies == b->anomalies && a->step[0] == b->step[0] && a->step[1] == b->step[1] &&
-           a->label == b->label && a->flags == b->flags && a->kstate[0] == b->kstate[0] &&
-           a->kstate[1] == b->kstate[1] && a->accept == b->accept && a->pad == b->pad &&
-           a->retry_us == b->retry_us && a->origin == b->origin && a->evidence == b->evidence &&
-           a->ttl == b->ttl && a->ttl_delta == b->ttl_delta && a->ipid == b->ipid &&
-           a->ipid_last == b->ipid_last;
-}
-_Static_assert(sizeof(hs_result) == 48, "a new hs_result member: compare it in same_result()");
 
-static bool is_icmp_label(unsigned label)
-{
-    return label == HS_LBL_ICMP_UNREACH || label == HS_LBL_ICMP_PROHIBITED || label == HS_LBL_ICMP_TIME;
-}
 
 /* SPEC section 10 on a segment's fresh result r (diagnosis.c), against the
  * segment s and its attempt as it stands after it. */
@@ -304,7 +288,7 @@ static void check_diag(const hs_engine *eng, const hs_segment *s, const hs_resul
 static void check_icmp(const hs_engine *eng, uint32_t stream, const hs_icmp *m, const hs_result *r)
 {
     hs_label kind = hs_icmp_kind(m->v6, m->type, m->code);
-    INVARIANT(kind == HS_LBL_NONE || is_icmp_label(kind));
+    INVARIANT(kind == HS_LBL_NONE || hs_label_is_icmp(kind));
     hs_result back;
     if (!r) {
         INVARIANT(!hs_engine_result(eng, m->frame, &back));   /* nothing kept */
@@ -318,7 +302,7 @@ static void check_icmp(const hs_engine *eng, uint32_t stream, const hs_icmp *m, 
     hs_conn view;
     const hs_conn *c = hs_engine_conn(eng, r->conn, &view);
     INVARIANT(c != NULL && c->icmp_frame != 0 && c->icmp_frame <= m->frame);
-    INVARIANT(is_icmp_label(c->icmp_label));
+    INVARIANT(hs_label_is_icmp(c->icmp_label));
     INVARIANT(c->anomalies & HS_AN_BIT(HS_AN_ICMP_UNREACHABLE));
     if ((c->flags & HS_CONN_UNREACHABLE) && !(c->flags & (HS_CONN_MIDSTREAM | HS_CONN_ESTABLISHED |
                                                           HS_CONN_REFUSED | HS_CONN_CHALLENGED)) &&
@@ -352,14 +336,14 @@ static void read_back(const hs_engine *eng, uint32_t frame, uint32_t stream, boo
     INVARIANT(c->attempt >= 1);
     INVARIANT(c->packets >= 1);
     /* An ICMP error's result names the attempt; it is none of its segments. */
-    bool icmp = is_icmp_label(r->label);
+    bool icmp = hs_label_is_icmp(r->label);
     INVARIANT(c->first_frame <= frame && (icmp || frame <= c->last_frame));
     INVARIANT(!icmp || (r->anomalies == HS_AN_BIT(HS_AN_ICMP_UNREACHABLE) && r->step[0] == 0 &&
                         r->origin == HS_ORIGIN_NONE && r->evidence == 0));
     INVARIANT(icmp == ((r->anomalies & HS_AN_BIT(HS_AN_ICMP_UNREACHABLE)) != 0));
     /* SPEC section 10 on the attempt. */
     INVARIANT(c->response_ns == 0 || c->data_ns != 0);
-    INVARIANT(c->icmp_frame == 0 || is_icmp_label(c->icmp_label));
+    INVARIANT(c->icmp_frame == 0 || hs_label_is_icmp(c->icmp_label));
     INVARIANT(!(c->flags & HS_CONN_UNREACHABLE) || c->icmp_frame != 0);
     INVARIANT(((c->anomalies & HS_AN_BIT(HS_AN_ICMP_UNREACHABLE)) != 0) == (c->icmp_frame != 0));
     INVARIANT(c->synack_ttl_delta == 0 || (c->flags & HS_CONN_SYNACK_TTL));
