@@ -136,4 +136,11 @@ typedef void hs_stat_init_result;
  * it counts where TCP's own tap entry would. */
 #define HS_TCP_TAPS_CUT_QUOTES HS_WS_AT_LEAST(4, 2)
 
+/* Up to 4.6 (checked in 4.0's epan/tap.c, and by the goldens on 4.4 and
+ * 4.6), tap_queue_packet() queues every tap's data while any listener is
+ * registered: our tcp listener keeps IP's entries queued too, and a
+ * listener of our own on "ip" and "ipv6" would only make every packet's
+ * tap push walk two more listeners.  Past 4.6, unchecked: register them. */
+#define HS_TAPS_QUEUE_ALL (!HS_WS_AT_LEAST(4, 7))
+
 #endif /* HS_COMPAT_H */

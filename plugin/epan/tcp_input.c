@@ -45,8 +45,10 @@ static int proto_tcp = -1, proto_icmp = -1, proto_icmpv6 = -1, proto_ip = -1, pr
 static int tcp_tap = -1, ip_tap = -1, ipv6_tap = -1;
 static int pass_tap = -1;               /* our own: does this pass run taps? */
 /* The taps read, and our listeners' identities (no callbacks: they only
- * keep the dissectors queueing). */
+ * keep the dissectors queueing).  IP's are read where TCP's listener keeps
+ * them queued already (HS_TAPS_QUEUE_ALL). */
 static const char *const tap_names[] = { "tcp", "ip", "ipv6" };
+#define N_LISTENED (HS_TAPS_QUEUE_ALL ? 1 : G_N_ELEMENTS(tap_names))
 static int listeners[G_N_ELEMENTS(tap_names)];
 static bool listening[G_N_ELEMENTS(tap_names)];
 static dissector_handle_t post;         /* ours, for the wanted fields */
@@ -98,7 +100,7 @@ void hs_input_start(dissector_handle_t handle, bool segment_fields, bool options
                 g_array_append_val(wanted, in_hf[i]);
         set_postdissector_wanted_hfids(post, wanted);
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(tap_names); i++) {
+    for (size_t i = 0; i < N_LISTENED; i++) {
         if (listening[i])
             continue;
         GString *err = register_tap_listener(tap_names[i], &listeners[i], NULL, TL_IS_DISSECTOR_HELPER,
