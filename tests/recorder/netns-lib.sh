@@ -4,8 +4,9 @@
 # netns-lib.sh - what record.sh and record-routed.sh share: messages,
 # namespaces and their cleanup, waiting for files, the capture's end, peers.
 # Sourced, not run.  The script sets REC_TAG (its name in messages),
-# NAMESPACES (every namespace it creates), RUN, PIDS, TCPDUMP_PID and
-# CHECK_DIR before calling these.
+# NAMESPACES (every namespace it creates), CAPTURES (its captures' folder),
+# RUN, PIDS, TCPDUMP_PID, CHECK_DIR and OUT_DIR, and defines usage, list,
+# ensure_tools and record_one, before calling these.
 
 log() { printf '[%s] %s\n' "$REC_TAG" "$*" >&2; }
 
@@ -96,4 +97,58 @@ wait_peer() {
   wait "$pid" || rc=$?
   sed "s/^/[$REC_TAG]   $role: /" "$RUN/$role.log" >&2
   ((rc == 0)) || die "$SCENARIO: $role failed (exit $rc)"
+}
+
+recorder_main() {  # recorder_main ARGS...: the command line of either script
+  local -a names=() args=("$@")
+  local check=0 keep=0 out_set=0
+  while (($#)); do
+    case $1 in
+      -h|--help) usage; exit 0 ;;
+      --list) list; exit 0 ;;
+      --check) check=1 ;;
+      --keep) keep=1 ;;
+      --out) [[ $# -ge 2 ]] || die "--out needs a directory"; OUT_DIR=$2; out_set=1; shift ;;
+      --out=*) OUT_DIR=${1#--out=}; out_set=1 ;;
+      all) names+=("${SCENARIOS[@]}") ;;
+      -*) die "unknown option: $1 (see --help)" ;;
+      *) [[ -n "${DESCRIPTION[$1]+x}" ]] || die "unknown scenario: $1 (see --list)"; names+=("$1") ;;
+    esac
+    shift
+  done
+  if ((check)); then
+    ((${#names[@]})) || names=("${SCENARIOS[@]}")
+    ((out_set == 0)) || die "--check records into a temporary folder; --out cannot be used with it"
+  fi
+  ((${#names[@]})) || { usage >&2; exit 2; }
+  [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, tcpdump, sysctl): sudo $0 ${args[*]}"
+  if ((check)); then
+    [[ -f "$REPO/$CAPTURES/lifecycles.txt" ]] || die "no $CAPTURES/lifecycles.txt to check against"
+    OUT_DIR=$(mktemp -d "/tmp/hs-check${REC_TAG#record}.XXXXXX")
+    CHECK_DIR=$OUT_DIR
+  fi
+  mkdir -p "$OUT_DIR"
+  OUT_DIR=$(cd "$OUT_DIR" && pwd)
+
+  ensure_tools
+  trap on_exit EXIT
+  trap 'log "interrupted"; exit 130' INT TERM
+  log "kernel $(uname -r), $("$PY" --version 2>&1 | head -n1), $(tcpdump --version 2>&1 | head -n1)"
+  local n
+  for n in "${names[@]}"; do record_one "$n"; done
+  log "done: ${#names[@]} capture(s) in $OUT_DIR"
+  ((check)) || return 0
+
+  log "comparing with $CAPTURES/lifecycles.txt (direction, flags, payload length of every packet)"
+  local rc=0
+  "$PY" "$HERE/check_lifecycles.py" --expected "$REPO/$CAPTURES/lifecycles.txt" \
+    "$OUT_DIR" "${names[@]}" || rc=$?
+  if ((rc == 0)); then
+    log "check passed: the new recordings have the same lifecycles"
+    if ((keep)); then log "recordings kept in $OUT_DIR"; else rm -rf "$OUT_DIR"; fi
+  else
+    log "check FAILED: recordings kept in $OUT_DIR"
+  fi
+  CHECK_DIR=""
+  return "$rc"
 }
